@@ -1,0 +1,40 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from utils.synthetic import make_synthetic_dogs_cats, make_synthetic_pets
+
+REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_data_settings(monkeypatch):
+    """Tests choose their data explicitly, whatever the shell running them has set."""
+    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL",
+                 "COURSE_DOGS_CATS_URL", "COURSE_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def synthetic_pets(tmp_path_factory) -> Path:
+    """A generated Pets set (4 breeds x 12 photos); read-only by convention: copy before changing."""
+    return make_synthetic_pets(tmp_path_factory.mktemp("pets") / "oxford-iiit-pet", per_breed=12)
+
+
+@pytest.fixture
+def pets_copy(synthetic_pets, tmp_path) -> Path:
+    """A private copy of the generated Pets set that a test may alter."""
+    return Path(shutil.copytree(synthetic_pets, tmp_path / "oxford-iiit-pet"))
+
+
+@pytest.fixture(scope="session")
+def synthetic_dogs_cats(tmp_path_factory) -> Path:
+    return make_synthetic_dogs_cats(tmp_path_factory.mktemp("dc") / "dogs-vs-cats", per_class=30)
+
+
+@pytest.fixture
+def real_data() -> Path:
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real samples not found at {REAL_DATA} (they live beside the repository in CI)")
+    return REAL_DATA

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The course's two commands (and a few for maintainers), each setting itself up first.
+
+    python3 tools/course.py book    # create .venv, install requirements.txt, build the book
+    python3 tools/course.py test    # create .venv, install requirements.txt, run every test
+
+Maintainers:
+    python3 tools/course.py execute [NOTEBOOK ...]   # run notebooks in place, storing outputs
+    python3 tools/course.py figures                  # redraw the book's figures
+
+Only the standard library is used here, so a fresh Python 3.11 can run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+REAL_SAMPLES = ROOT.parent / "shared" / "data"
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_environment() -> None:
+    """Creates .venv and installs the pinned requirements, again only when they change."""
+    if sys.version_info[:2] != (3, 11):
+        print(f"경고/warning: Python 3.11 을 권장합니다 (지금 {sys.version.split()[0]}). "
+              "The pinned packages are tested on Python 3.11.")
+    if not venv_python().exists():
+        print(f"가상 환경 생성 / creating {VENV.name}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    print("패키지 설치 / installing requirements.txt")
+    run([venv_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([venv_python(), "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS])
+    stamp.write_text(wanted)
+
+
+def run(command, env=None) -> None:
+    print("$", " ".join(str(c) for c in command), flush=True)
+    result = subprocess.run([str(c) for c in command], cwd=ROOT, env=env)
+    if result.returncode:
+        sys.exit(result.returncode)
+
+
+def tool(name: str) -> Path:
+    return VENV / "bin" / name
+
+
+def notebook_env(scale: str) -> dict:
+    """Environment for running notebooks: the real samples where they exist, else generated data."""
+    env = dict(os.environ, COURSE_SCALE=os.environ.get("COURSE_SCALE", scale))
+    env.setdefault("COURSE_CACHE_DIR", str(ROOT / ".cache"))
+    if "COURSE_DATA_DIR" not in env and "COURSE_DATA" not in env:
+        if REAL_SAMPLES.is_dir():
+            env["COURSE_DATA_DIR"] = str(REAL_SAMPLES)
+        else:
+            env["COURSE_DATA"] = "synthetic"
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def build_book() -> None:
+    run([tool("jupyter-book"), "build", ".", "--warningiserror", "--keep-going"])
+    print(f"책 / book: {ROOT / '_build' / 'html' / 'index.html'}")
+
+
+def test() -> None:
+    run([venv_python(), "-m", "pytest", "tests"])
+    env = notebook_env("smoke")
+    source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
+    print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
+    run([venv_python(), "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+         "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "notebooks"], env=env)
+    build_book()
+
+
+def execute(notebooks) -> None:
+    """Runs notebooks top to bottom in place (at COURSE_SCALE, default cpu) so they keep real outputs."""
+    env = notebook_env("cpu")
+    paths = notebooks or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
+        run([tool("jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+             "--ExecutePreprocessor.timeout=3600", path], env=env)
+
+
+def main(argv) -> None:
+    if not argv or argv[0] not in {"book", "test", "execute", "figures"}:
+        print(__doc__)
+        sys.exit(2)
+    ensure_environment()
+    if argv[0] == "book":
+        build_book()
+    elif argv[0] == "test":
+        test()
+    elif argv[0] == "execute":
+        execute(argv[1:])
+    else:
+        run([venv_python(), "book/figures/make_figures.py"])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,88 @@
+"""Run scale and a one-line report of how a run is set up.
+
+The scale is chosen with the ``COURSE_SCALE`` environment variable or the
+``scale`` argument of :func:`get_scale`:
+
+* ``full``  - the lecture's image sizes, data sizes and epochs (for a GPU);
+* ``cpu``   - a lighter run that finishes on a laptop CPU in minutes;
+* ``smoke`` - a run of a few seconds per chapter, used by the tests in CI.
+
+Without either, a machine with a GPU runs ``full`` and one without runs ``cpu``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+
+SCALES = ("full", "cpu", "smoke")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The sizes one run uses. Chapters pick their own numbers with :meth:`pick`."""
+
+    name: str
+
+    def pick(self, full, cpu, smoke):
+        """Returns the value that belongs to this scale."""
+        return {"full": full, "cpu": cpu, "smoke": smoke}[self.name]
+
+    @property
+    def pets_image_size(self) -> tuple[int, int]:
+        side = self.pick(200, 128, 64)
+        return (side, side)
+
+    @property
+    def pets_val_count(self) -> int:
+        """Validation photos: the lecture's 1,000 at full scale."""
+        return self.pick(1000, 120, 16)
+
+    @property
+    def max_images(self) -> int | None:
+        """At most this many labelled photos are used (None: all of them)."""
+        return self.pick(None, None, 64)
+
+
+def gpu_names() -> list[str]:
+    import tensorflow as tf
+
+    names = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return names
+
+
+def get_scale(scale: str | None = None) -> Scale:
+    """The run's scale: the argument, else ``COURSE_SCALE``, else full on a GPU, cpu otherwise."""
+    name = scale or os.environ.get("COURSE_SCALE") or ("full" if gpu_names() else "cpu")
+    name = name.strip().lower()
+    if name not in SCALES:
+        raise ValueError(
+            f"알 수 없는 실행 규모 '{name}' 입니다. {', '.join(SCALES)} 중 하나를 고르세요.\n"
+            f"Unknown run scale '{name}'; choose one of {', '.join(SCALES)}."
+        )
+    return Scale(name)
+
+
+def describe_run(scale: Scale, *sources) -> str:
+    """One report of the scale, the data sources and the device, for a notebook's first output."""
+    import keras
+    import tensorflow as tf
+
+    gpus = gpu_names()
+    device = f"GPU ({', '.join(gpus)})" if gpus else f"CPU ({os.cpu_count()}코어, {platform.machine()})"
+    scale_words = {
+        "full": "full (강의와 같은 크기, GPU용)",
+        "cpu": "cpu (가벼운 CPU 실행)",
+        "smoke": "smoke (CI용 초소형 실행)",
+    }[scale.name]
+    lines = [f"실행 규모 / scale : {scale_words}"]
+    lines += [f"데이터 / data    : {source}" for source in sources]
+    lines.append(f"장치 / device    : {device}")
+    lines.append(f"버전 / versions  : TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    if not gpus and scale.name == "full":
+        lines.append("주의: GPU가 없어 full 규모 실행은 매우 오래 걸립니다. COURSE_SCALE=cpu 를 권합니다.")
+    return "\n".join(lines)
