@@ -82,4 +82,5 @@ def test_generated_masks_are_learnable(tmp_path):
     masks = np.concatenate([y for _, y in val_ds])
     background_only = (masks == 1).mean()
     accuracy = model.evaluate(val_ds, verbose=0)[1]
+    print("pixel accuracy", accuracy, "background only", background_only)
     assert accuracy >= background_only + 0.1, (accuracy, background_only)

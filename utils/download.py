@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import keras
@@ -45,8 +46,11 @@ def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> 
         ) from error
 
     if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zipped:
-            bad_member = zipped.testzip()
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                bad_member = zipped.testzip()
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as error:
+            raise _quarantine(archive, url, f"zip is damaged ({type(error).__name__})") from error
         if bad_member is not None:
             raise _quarantine(archive, url, f"zip member {bad_member} is damaged")
     if extracted.exists():
