@@ -8,12 +8,18 @@ from utils.synthetic import make_synthetic_dogs_cats, make_synthetic_pets
 REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session")
+def test_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("course-cache")
+
+
 @pytest.fixture(autouse=True)
-def _no_data_settings(monkeypatch):
-    """Tests choose their data explicitly, whatever the shell running them has set."""
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL",
-                 "COURSE_DOGS_CATS_URL", "COURSE_CACHE_DIR"):
+def _no_data_settings(monkeypatch, test_cache):
+    """Tests choose their data explicitly, whatever the shell running them has set,
+    and nothing they cache lands in the home folder."""
+    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL", "COURSE_DOGS_CATS_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(test_cache))
 
 
 @pytest.fixture(scope="session")

@@ -201,3 +201,10 @@ def test_load_arrays(synthetic_pets):
     records = pets.build_index(pets.find_layout(synthetic_pets)).records[:10]
     images, masks = pets.load_arrays(records, (24, 24))
     assert images.shape == (10, 24, 24, 3) and masks.shape == (10, 24, 24, 1)
+
+
+def test_cached_dataset_is_reshuffled_each_epoch(synthetic_pets):
+    records = pets.build_index(pets.find_layout(synthetic_pets)).records
+    ds = pets.make_dataset(records, (16, 16), 48, targets=("breed",), shuffle=True, cache=True, seed=7)
+    first, second = (next(iter(ds))[1].numpy().tolist() for _ in range(2))
+    assert sorted(first) == sorted(second) and first != second

@@ -68,7 +68,7 @@ def notebook_env(scale: str) -> dict:
             env["COURSE_DATA_DIR"] = str(REAL_SAMPLES)
         else:
             env["COURSE_DATA"] = "synthetic"
-    env["MPLBACKEND"] = "Agg"
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend must store the figures in the notebook
     return env
 
 
@@ -78,13 +78,13 @@ def build_book() -> None:
 
 
 def test() -> None:
+    """Unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval."""
     run([venv_python(), "-m", "pytest", "tests"])
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
     run([venv_python(), "-m", "pytest", "--nbval-lax", "--nbval-current-env",
          "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "notebooks"], env=env)
-    build_book()
 
 
 def execute(notebooks) -> None:

@@ -31,7 +31,7 @@ class Scale:
 
     @property
     def pets_image_size(self) -> tuple[int, int]:
-        side = self.pick(200, 128, 64)
+        side = self.pick(200, 96, 64)
         return (side, side)
 
     @property

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 from . import sources
 from .download import fetch_archive
 from .errors import missing_file_error
-from .images import image_problem
+from .images import checked_once, image_problem
 
 OFFICIAL_URL = ("https://download.microsoft.com/download/3/E/1/"
                 "3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip")
@@ -76,8 +75,7 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
 
 def build_index(root: Path, source=None, workers: int = 8) -> DogsCatsIndex:
     candidates, skipped = _candidates(Path(root))
-    with ThreadPoolExecutor(workers) as pool:
-        problems = list(pool.map(lambda c: image_problem(c[0]), candidates))
+    problems = checked_once([c[0] for c in candidates], image_problem, workers=workers)
     photos = []
     for (path, label, number), why in zip(candidates, problems):
         if why:

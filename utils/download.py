@@ -8,8 +8,6 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import keras
-
 from .errors import CourseDataError
 
 _DONE_MARKER = ".course-extracted"
@@ -27,6 +25,8 @@ def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> 
     if (extracted / _DONE_MARKER).exists():
         return extracted
     archive = datadir / fname
+    import keras  # here, not at the top: reading local data should not load TensorFlow
+
     try:
         # extract=False: the archive is checked before anything is unpacked.
         keras.utils.get_file(

@@ -1,0 +1,74 @@
+"""Checks on the committed notebooks themselves (nbval runs them; this checks what they store)."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/\w+/|/content/)")
+
+
+def code_cells(path):
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def text_of(output):
+    if "text" in output:
+        return "".join(output["text"])
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+def test_table_of_contents_lists_every_notebook():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert sorted(f for f in files if f.startswith("notebooks/")) == [f"notebooks/{p.stem}" for p in NOTEBOOKS]
+
+
+def test_every_notebook_starts_with_the_same_setup_cell():
+    first_cells = {p.name: source(code_cells(p)[0]) for p in NOTEBOOKS}
+    assert len(set(first_cells.values())) == 1, "the setup cells differ"
+    repo_url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert f'REPO_URL = "{repo_url}"' in next(iter(first_cells.values()))
+
+
+def test_setup_cell_makes_utils_importable_from_a_fresh_clone(tmp_path):
+    """What Colab does: run the setup cell where no course files exist; it clones the repository."""
+    setup = source(code_cells(NOTEBOOKS[0])[0])
+    repo_url = re.search(r'REPO_URL = "([^"]+)"', setup)[1]
+    origin = tmp_path / Path(repo_url).name  # a local stand-in for the GitHub repository
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", str(origin)], check=True)
+    workdir = tmp_path / "content"
+    workdir.mkdir()
+    script = setup.replace(f'"{repo_url}"', repr(str(origin))) + "\nimport utils\nprint(utils.__file__)\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).is_relative_to(workdir / origin.name)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_come_from_one_clean_real_run(path):
+    cells = code_cells(path)
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), "run the notebook once, top to bottom"
+    outputs = [o for c in cells for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "no stored plots"
+    for o in outputs:
+        assert not MACHINE_PATH.search(text_of(o)), f"machine path in output: {text_of(o)[:200]}"
+    report = "".join(text_of(o) for o in cells[1]["outputs"])
+    assert "cpu" in report and "로컬 폴더" in report and "sample" in report, "commit outputs of a cpu run on the real samples"
+    assert "synthetic" not in report
