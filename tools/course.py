@@ -92,8 +92,11 @@ def execute(notebooks) -> None:
     env = notebook_env("cpu")
     paths = notebooks or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
+        # capture_fd_output=False: TensorFlow's C++ start-up log lines go to this terminal,
+        # not into the stored outputs (TF_CPP_MIN_LOG_LEVEL cannot silence the earliest ones).
         run([tool("jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
-             "--ExecutePreprocessor.timeout=3600", path], env=env)
+             "--ExecutePreprocessor.timeout=3600",
+             '--ExecutePreprocessor.extra_arguments=["--IPKernelApp.capture_fd_output=False"]', path], env=env)
 
 
 def main(argv) -> None:
