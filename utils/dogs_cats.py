@@ -156,5 +156,5 @@ def make_dataset(photos, image_size=(180, 180), batch_size=32, shuffle=False, se
     if shuffle:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(lambda path, label: (load_image(path, image_size), label),
-                num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
