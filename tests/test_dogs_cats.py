@@ -73,3 +73,12 @@ def test_local_source_finds_the_layout_one_level_down(synthetic_dogs_cats, monke
     monkeypatch.setenv("COURSE_DATA_DIR", str(synthetic_dogs_cats.parent))
     index = dogs_cats.load_dogs_cats_index(verbose=False)
     assert index.source.kind == "local" and len(index.photos) == 60
+
+
+def test_load_arrays_mixes_classes_reproducibly(synthetic_dogs_cats):
+    photos = dogs_cats.build_index(synthetic_dogs_cats).photos
+    images, labels = dogs_cats.load_arrays(photos, (24, 24), seed=3)
+    again, again_labels = dogs_cats.load_arrays(photos, (24, 24), seed=3)
+    assert images.shape == (60, 24, 24, 3) and sorted(labels.tolist()) == [0] * 30 + [1] * 30
+    assert (labels == again_labels).all() and (images == again).all()
+    assert labels[:30].tolist() != [0] * 30  # not left ordered by class

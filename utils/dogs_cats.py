@@ -158,3 +158,16 @@ def make_dataset(photos, image_size=(180, 180), batch_size=32, shuffle=False, se
     ds = ds.map(lambda path, label: (load_image(path, image_size), label),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def load_arrays(photos, image_size=(180, 180), seed=0):
+    """All photos as (images, labels) NumPy arrays, cats and dogs mixed in a fixed order.
+
+    Fine for the small models of chapters 3 and 4 (a few thousand photos at 32x32);
+    the split lists come ordered by class, so the arrays are permuted with ``seed``.
+    """
+    batches = list(make_dataset(photos, image_size=image_size, batch_size=256))
+    images = np.concatenate([x.numpy() for x, _ in batches])
+    labels = np.concatenate([y.numpy() for _, y in batches])
+    order = np.random.default_rng(seed).permutation(len(labels))
+    return images[order], labels[order]
