@@ -55,11 +55,8 @@ def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> 
             raise _quarantine(archive, url, f"zip member {bad_member} is damaged")
     if extracted.exists():
         shutil.rmtree(extracted)  # a half-finished earlier extraction
-    try:
-        keras.utils.get_file(
-            fname, origin=url, file_hash=md5, cache_dir=str(cache),
-            cache_subdir="datasets", extract=True,
-        )
+    try:  # the archive is in the cache and was checked above: get_file only unpacks it
+        keras.utils.get_file(fname, origin=url, cache_dir=str(cache), cache_subdir="datasets", extract=True)
     except Exception as error:
         raise _quarantine(archive, url, f"cannot unpack: {error}") from error
     if not extracted.is_dir() or not any(extracted.iterdir()):

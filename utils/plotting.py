@@ -27,7 +27,7 @@ import importlib.util
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import matplotlib
 import matplotlib.pyplot as plt
