@@ -1,22 +1,22 @@
 """Dogs vs cats: Kaggle's ``train/cat.N.jpg`` layout or Microsoft's ``PetImages/Cat/N.jpg`` zip.
 
-Every file is decoded once while indexing, so files that are not images (Microsoft's zip
-has some) are found and reported, never met mid-epoch.
+Every file is decoded once while indexing, by the decoder training uses, so files that
+are not images (Microsoft's zip has some, such as an empty ``Cat/666.jpg``) are found and
+reported, never met mid-epoch. Verdicts are kept per path (``PetImages/Cat/5.jpg`` and
+``PetImages/Dog/5.jpg`` are different files).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import sources
+from . import images, sources
 from .download import fetch_archive
 from .errors import missing_file_error
-from .images import checked_once, image_problem
 
 OFFICIAL_URL = ("https://download.microsoft.com/download/3/E/1/"
                 "3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip")
@@ -30,6 +30,14 @@ class Photo:
     path: str
     label: int  # 0 cat, 1 dog
     number: int  # the N in cat.N.jpg or Cat/N.jpg
+    fingerprint: int | None = None  # of the bytes the index checked (None: made by hand)
+
+
+class Splits(dict):
+    """{"train", "validation", "test"} lists of photos; ``note`` says how they differ from the
+    lecture's (empty when they are exactly the lecture's)."""
+
+    note: str = ""
 
 
 @dataclass
@@ -45,50 +53,73 @@ class DogsCatsIndex:
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
             line += f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
-        return line
+        note = lecture_split_note(self.photos)
+        return f"{line}; {note}" if note else line
 
 
 def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]]:
     """(path, label, number) of every photo file in either layout under ``root``."""
     skipped = {}
     for folder in (root, *sorted(p for p in root.iterdir() if p.is_dir())):
+        found = []
         if (folder / "train").is_dir():  # Kaggle
-            found = []
             for path in sorted((folder / "train").iterdir()):
                 match = _KAGGLE_NAME.match(path.name)
                 if match:
                     found.append((path, CLASS_NAMES.index(match[1].lower()), int(match[2])))
                 elif not path.name.startswith("."):
                     skipped[f"train/{path.name}"] = "not named cat.N.jpg / dog.N.jpg"
-            return found, skipped
-        if (folder / "PetImages").is_dir():  # Microsoft
-            found = []
+        elif (folder / "PetImages").is_dir():  # Microsoft
             for label, sub in enumerate(("Cat", "Dog")):
+                if not (folder / "PetImages" / sub).is_dir():
+                    raise missing_file_error(folder, f"PetImages/{sub}/")
                 for path in sorted((folder / "PetImages" / sub).iterdir()):
                     if path.stem.isdigit() and path.suffix.lower() == ".jpg":
                         found.append((path, label, int(path.stem)))
                     elif not path.name.startswith("."):
                         skipped[f"{sub}/{path.name}"] = "not a numbered .jpg"
-            return found, skipped
+        else:
+            continue
+        # One photo per class and number ("cat.7.jpg", not also "cat.007.jpg"), so the
+        # lecture's numbered split never counts one number twice.
+        unique = {}
+        for path, label, number in sorted(found, key=lambda c: (c[1], c[2], len(c[0].name), c[0].name)):
+            if (label, number) in unique:
+                skipped[f"{path.parent.name}/{path.name}"] = f"number {number} again"
+            else:
+                unique[label, number] = (path, label, number)
+        return list(unique.values()), skipped
     raise missing_file_error(root, "train/ (Kaggle) or PetImages/ (Microsoft)")
 
 
-def build_index(root: Path, source=None, workers: int = 8) -> DogsCatsIndex:
-    candidates, skipped = _candidates(Path(root))
-    problems = checked_once([c[0] for c in candidates], image_problem, workers=workers)
+def build_index(root: Path, source=None, workers: int = 8, cache=None) -> DogsCatsIndex:
+    """Every photo that training can decode; the rest is named in :meth:`DogsCatsIndex.report`.
+
+    Checks are remembered per path under ``root`` in ``cache`` (default ``COURSE_CACHE_DIR``).
+    """
+    root = Path(root)
+    candidates, skipped = _candidates(root)
+    by_key = {path.relative_to(root).as_posix(): (path, label, number) for path, label, number in candidates}
+    verdicts = images.checked(root, {k: (c[0],) for k, c in by_key.items()},
+                              lambda k: images.check_photo(by_key[k][0]), cache=cache, workers=workers)
     photos = []
-    for (path, label, number), why in zip(candidates, problems):
-        if why:
-            skipped[f"{path.parent.name}/{path.name}"] = why
+    for key, (path, label, number) in by_key.items():
+        verdict = verdicts[key]
+        if verdict["problem"]:
+            skipped[f"{path.parent.name}/{path.name}"] = verdict["problem"]
         else:
-            photos.append(Photo(str(path), label, number))
+            photos.append(Photo(str(path), label, number, verdict["fingerprint"]))
     return DogsCatsIndex(photos, skipped, source)
 
 
-def download_dogs_cats(url=None, cache=None) -> Path:
-    """Microsoft's zip, downloaded once; its member checksums are verified before unpacking."""
-    url = url or os.environ.get("COURSE_DOGS_CATS_URL") or OFFICIAL_URL
-    return fetch_archive("kagglecatsanddogs_5340.zip", url, sources.cache_dir(cache))
+def download_dogs_cats(url=None, cache=None, timeout: float | None = None) -> Path:
+    """Microsoft's zip, downloaded once; its member checksums are verified before unpacking.
+
+    ``url`` alone when given; else Microsoft's address, then the mirror in
+    ``COURSE_DOGS_CATS_URL`` if set. ``timeout``: see :func:`utils.download.fetch_archive`.
+    """
+    urls = [url] if url else sources.with_mirror([OFFICIAL_URL], "COURSE_DOGS_CATS_URL")
+    return fetch_archive("kagglecatsanddogs_5340.zip", urls, sources.cache_dir(cache), timeout=timeout)
 
 
 def locate_dogs_cats(data_dir=None, url=None, cache=None) -> tuple[Path, sources.DataSource]:
@@ -110,29 +141,79 @@ def locate_dogs_cats(data_dir=None, url=None, cache=None) -> tuple[Path, sources
 
 def load_dogs_cats_index(data_dir=None, url=None, cache=None, verbose=True) -> DogsCatsIndex:
     folder, source = locate_dogs_cats(data_dir, url, cache)
-    index = build_index(folder, source)
+    index = build_index(folder, source, cache=cache)
     if verbose:
         print(index.report())
     return index
 
 
-def split_photos(photos, scheme: str = "auto", per_class: int | None = None):
+def _by_class(photos) -> list[list[Photo]]:
+    return [sorted((p for p in photos if p.label == k), key=lambda p: p.number) for k in (0, 1)]
+
+
+def _lecture_size() -> int:
+    return max(hi for _, hi in LECTURE_SPLIT.values())
+
+
+def lecture_split_note(photos) -> str:
+    """How the lecture's split of these photos differs from numbers 0-2499 per class ("" if not at all).
+
+    A number that is missing (a broken file left out) is replaced by the next valid photo,
+    so every part keeps the lecture's size; where a class has too few photos, says so.
+    """
+    size, parts = _lecture_size(), []
+    for name, group in zip(CLASS_NAMES, _by_class(photos)):
+        numbers = {p.number for p in group}
+        if len(group) < size:
+            continue  # not the lecture's data: split_photos says which split it uses
+        missing = sorted(set(range(size)) - numbers)
+        if missing:
+            extra = sorted(n for n in numbers if n >= size)[:len(missing)]
+            parts.append(f"{name} {_numbers(missing)} -> {_numbers(extra)}")
+    if not parts:
+        return ""
+    return ("강의 분할: 빠진 번호 대신 다음 사진을 씀 / lecture split: missing numbers replaced by "
+            "the next valid photos: " + "; ".join(parts))
+
+
+def _numbers(numbers: list[int], shown: int = 8) -> str:
+    text = ",".join(map(str, numbers[:shown]))
+    return text + (f",... ({len(numbers)})" if len(numbers) > shown else "")
+
+
+def split_photos(photos, scheme: str = "auto", per_class: int | None = None, verbose: bool = True) -> Splits:
     """{"train", "validation", "test"} lists of photos.
 
-    ``lecture``: per class, numbers 0-999 train, 1000-1499 validation, 1500-2499 test.
+    ``lecture``: per class, in number order, the lecture's 1,000 train, 500 validation and
+    1,000 test photos: numbers 0-999, 1000-1499 and 1500-2499 when none is missing; a
+    missing number is replaced by the next valid photo so the sizes stay the lecture's.
     ``proportional``: the same 2:1:2 proportions over the photos each class has (for
     smaller folders such as the sample), optionally capped at ``per_class`` photos.
-    ``auto``: the lecture's split when every class has photos up to number 2499.
+    ``auto``: the lecture's split when every class has its 2,500 photos, else proportional.
+
+    Anything other than the lecture's exact numbers is said in the result's ``note``, and
+    printed when ``verbose``.
     """
-    by_class = [sorted((p for p in photos if p.label == k), key=lambda p: p.number) for k in (0, 1)]
+    by_class = _by_class(photos)
+    notes = []
     if scheme == "auto":
-        full = all({p.number for p in group} >= set(range(2500)) for group in by_class)
-        scheme = "lecture" if full and per_class is None else "proportional"
-    splits = {"train": [], "validation": [], "test": []}
-    for group in by_class:
+        if per_class is not None:
+            scheme = "proportional"
+        elif all(len(group) >= _lecture_size() for group in by_class):
+            scheme = "lecture"
+        else:
+            scheme = "proportional"
+            counts = ", ".join(f"{n} {len(g)}" for n, g in zip(CLASS_NAMES, by_class))
+            notes.append(f"강의 분할에 필요한 클래스당 {_lecture_size()}장이 없어 2:1:2 비율로 나눔 ({counts}) / "
+                         f"fewer than the lecture's {_lecture_size()} photos per class ({counts}): "
+                         "split 2:1:2 instead")
+    splits, short = Splits(train=[], validation=[], test=[]), []
+    for name, group in zip(CLASS_NAMES, by_class):
         if scheme == "lecture":
-            for name, (lo, hi) in LECTURE_SPLIT.items():
-                splits[name] += [p for p in group if lo <= p.number < hi]
+            for part, (lo, hi) in LECTURE_SPLIT.items():
+                splits[part] += group[lo:hi]
+                if len(group[lo:hi]) < hi - lo:
+                    short.append(f"{name} {part} {len(group[lo:hi])}/{hi - lo}")
         elif scheme == "proportional":
             group = group[:per_class] if per_class else group
             n_train, n_val = round(len(group) * 0.4), round(len(group) * 0.2)
@@ -141,6 +222,15 @@ def split_photos(photos, scheme: str = "auto", per_class: int | None = None):
             splits["test"] += group[n_train + n_val:]
         else:
             raise ValueError(f"unknown split scheme '{scheme}'")
+    if short:
+        notes.append("강의 분할에 사진이 모자람 / too few photos for the lecture's split: " + ", ".join(short))
+    if scheme == "lecture":
+        substitution = lecture_split_note(photos)
+        if substitution:
+            notes.append(substitution)
+    splits.note = "; ".join(notes)
+    if verbose and splits.note:
+        print(splits.note)
     return splits
 
 
@@ -148,15 +238,18 @@ def make_dataset(photos, image_size=(180, 180), batch_size=32, shuffle=False, se
     """(image float32 0..255, label 0 cat / 1 dog) batches, decoded in parallel, prefetched."""
     import tensorflow as tf
 
-    from .pets import load_image
-
     paths = [p.path for p in photos]
     labels = np.array([p.label for p in photos], np.int32)
-    ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+    expected = np.array([-1 if p.fingerprint is None else p.fingerprint for p in photos], np.int64)
+    ds = tf.data.Dataset.from_tensor_slices((paths, expected, labels))
     if shuffle:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(lambda path, label: (load_image(path, image_size), label),
-                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+    def decode(path, fingerprint, label):  # the decoder the index checked the photo with
+        image = images.decode_photo(images.read_unchanged(path, fingerprint))
+        return images.resize_photo(image, image_size), label
+
+    ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -167,7 +260,7 @@ def load_arrays(photos, image_size=(180, 180), seed=0):
     the split lists come ordered by class, so the arrays are permuted with ``seed``.
     """
     batches = list(make_dataset(photos, image_size=image_size, batch_size=256))
-    images = np.concatenate([x.numpy() for x, _ in batches])
+    pixels = np.concatenate([x.numpy() for x, _ in batches])
     labels = np.concatenate([y.numpy() for _, y in batches])
     order = np.random.default_rng(seed).permutation(len(labels))
-    return images[order], labels[order]
+    return pixels[order], labels[order]

@@ -4,29 +4,78 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import zipfile
 import zlib
 from pathlib import Path
 
+from . import sources
 from .errors import CourseDataError
 
 _DONE_MARKER = ".course-extracted"
+_LOCAL_DATA_KO = "이미 내려받아 풀어 둔 데이터가 있다면 COURSE_DATA_DIR 에 그 폴더를 지정하세요."
+_LOCAL_DATA_EN = "If you already have the unpacked data, point COURSE_DATA_DIR at its folder."
 
 
-def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> Path:
-    """Returns the folder the archive at ``url`` unpacks into, downloading it only once.
+def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout: float | None = None) -> Path:
+    """Returns the folder the archive unpacks into, downloading it only once.
 
-    The file is checked against ``md5`` when the official sum is known, and a zip
-    archive's member checksums are checked in any case. A file that fails a check is
-    renamed to ``*.corrupt`` (never used again) and a bilingual error says what to do.
+    ``url`` is one address or a list tried in order until one gives a good file: the
+    file is checked against ``md5`` when the official sum is known, and a zip archive's
+    member checksums are checked in any case. A file that fails a check is renamed to
+    ``*.corrupt`` (never used again). A server that does not connect or stops sending for
+    ``timeout`` seconds (default ``COURSE_DOWNLOAD_TIMEOUT``) counts as failed. When every
+    address fails, a bilingual error says what happened at each and how to use local data.
+    The folder counts as unpacked only once a marker is written after a complete unpack.
     """
     datadir = cache / "datasets"
     extracted = datadir / f"{fname.split('.')[0]}_extracted"
     if (extracted / _DONE_MARKER).exists():
         return extracted
+    urls = [url] if isinstance(url, str) else list(url)
+    seconds = sources.download_timeout(timeout)
     archive = datadir / fname
+    failures = []
+    for candidate in urls:
+        try:
+            _download_checked(fname, candidate, cache, md5, seconds)
+            break
+        except CourseDataError as error:
+            failures.append((candidate, error))
+    else:
+        if len(failures) == 1:
+            raise failures[0][1]
+        raise CourseDataError(
+            f"'{fname}' 을(를) 어느 주소에서도 받지 못했습니다:\n"
+            + "\n".join(f"  - {u}: {e.korean}" for u, e in failures) + f"\n{_LOCAL_DATA_KO}",
+            f"Could not get '{fname}' from any address:\n"
+            + "\n".join(f"  - {u}: {e.english}" for u, e in failures) + f"\n{_LOCAL_DATA_EN}",
+        )
+
+    import keras
+
+    if extracted.exists():
+        shutil.rmtree(extracted)  # a half-finished earlier extraction
+    try:  # the archive is in the cache and was checked above: get_file only unpacks it
+        keras.utils.get_file(fname, origin=candidate, cache_dir=str(cache), cache_subdir="datasets",
+                             extract=True)
+    except Exception as error:
+        raise _quarantine(archive, candidate, f"cannot unpack: {error}") from error
+    if not extracted.is_dir() or not any(extracted.iterdir()):
+        raise _quarantine(archive, candidate, "the archive unpacked to nothing")
+    (extracted / _DONE_MARKER).touch()
+    return extracted
+
+
+def _download_checked(fname: str, url: str, cache: Path, md5: str | None, seconds: float) -> None:
+    """Puts a checked copy of ``url`` at ``cache/datasets/fname`` (kept if already there and good)."""
     import keras  # here, not at the top: reading local data should not load TensorFlow
 
+    archive = cache / "datasets" / fname
+    # get_file has no timeout of its own; urllib takes the socket default for each
+    # connection and each read, so a silent or stalled server raises instead of hanging.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
     try:
         # extract=False: the archive is checked before anything is unpacked.
         keras.utils.get_file(
@@ -36,14 +85,21 @@ def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> 
     except ValueError as error:  # keras: the downloaded file's hash does not match
         raise _quarantine(archive, url, f"md5 != {md5}") from error
     except Exception as error:  # keras wraps URLError/HTTPError in a bare Exception
+        if "timed out" in str(error) or isinstance(error, (TimeoutError, socket.timeout)):
+            raise CourseDataError(
+                f"'{url}' 서버가 {seconds:g}초 동안 응답하지 않아 내려받기를 멈췄습니다. "
+                f"나중에 다시 실행하거나 COURSE_DOWNLOAD_TIMEOUT 으로 기다릴 시간을 늘리세요. {_LOCAL_DATA_KO}",
+                f"The server at '{url}' sent nothing for {seconds:g} s, so the download was stopped. "
+                f"Try again later or raise COURSE_DOWNLOAD_TIMEOUT. {_LOCAL_DATA_EN}",
+            ) from error
         if "URL fetch failure" not in str(error) and not isinstance(error, OSError):
             raise
         raise CourseDataError(
-            f"'{url}' 에서 내려받지 못했습니다 ({error}). 네트워크 연결을 확인하거나, "
-            "이미 내려받아 풀어 둔 데이터가 있다면 COURSE_DATA_DIR 에 그 폴더를 지정하세요.",
-            f"Could not download '{url}' ({error}). Check the network, or point "
-            "COURSE_DATA_DIR at a folder that already holds the unpacked data.",
+            f"'{url}' 에서 내려받지 못했습니다 ({error}). 네트워크 연결을 확인하세요. {_LOCAL_DATA_KO}",
+            f"Could not download '{url}' ({error}). Check the network. {_LOCAL_DATA_EN}",
         ) from error
+    finally:
+        socket.setdefaulttimeout(previous)
 
     if zipfile.is_zipfile(archive):
         try:
@@ -53,16 +109,6 @@ def fetch_archive(fname: str, url: str, cache: Path, md5: str | None = None) -> 
             raise _quarantine(archive, url, f"zip is damaged ({type(error).__name__})") from error
         if bad_member is not None:
             raise _quarantine(archive, url, f"zip member {bad_member} is damaged")
-    if extracted.exists():
-        shutil.rmtree(extracted)  # a half-finished earlier extraction
-    try:  # the archive is in the cache and was checked above: get_file only unpacks it
-        keras.utils.get_file(fname, origin=url, cache_dir=str(cache), cache_subdir="datasets", extract=True)
-    except Exception as error:
-        raise _quarantine(archive, url, f"cannot unpack: {error}") from error
-    if not extracted.is_dir() or not any(extracted.iterdir()):
-        raise _quarantine(archive, url, "the archive unpacked to nothing")
-    (extracted / _DONE_MARKER).touch()
-    return extracted
 
 
 def _quarantine(archive: Path, url: str, reason: str) -> CourseDataError:

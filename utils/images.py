@@ -1,79 +1,317 @@
-"""Finding out what an image file really is, by decoding it, once per file version."""
+"""One decoder for checking and for training, and the check verdicts kept per file.
+
+A photo or trimap is accepted only if the TensorFlow decode that training runs (the
+functions below, with the same options) succeeds on it, so the index and the epoch can
+never disagree about a file. Training also compares each file's bytes with the
+fingerprint the check took, so a file changed after indexing stops with its name
+instead of a bare ``DecodeImage`` error.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-# The formats tf.io.decode_image reads, whatever the file's extension says.
-DECODABLE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
+# Bump whenever a check changes: verdicts cached by an older checker are then ignored.
+CHECKER_VERSION = 2
+MAX_PIXELS = 40_000_000  # far above any real photo; a header above it is a decompression bomb
+MAX_FILE_BYTES = 64 * 2**20
+# The magic bytes tf.io.decode_image dispatches on, whatever the file's extension says.
+SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"GIF87a": "GIF",
+              b"GIF89a": "GIF", b"BM": "BMP"}
+_FINGERPRINT_BUCKETS = 2**62
+_COLOUR_TOLERANCE = 3.0  # mean |TensorFlow - PIL| per channel value; JPEG decoders differ by < 1
 
 
-def image_problem(path: Path) -> str | None:
-    """Decodes the whole file; returns None if the tf.data pipeline can read it, else why not."""
+# --- the decoder (TensorFlow ops: run in the tf.data graph and, eagerly, by the checks) ---
+
+def decode_photo(data):
+    """Encoded JPEG/PNG/GIF/BMP bytes -> uint8 (H, W, 3), exactly as training decodes them."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def resize_photo(image, image_size):
+    """A decoded photo resized smoothly (antialiased bilinear) to ``image_size``; float32 0..255."""
+    import tensorflow as tf
+
+    return tf.image.resize(image, image_size, method="bilinear", antialias=True)
+
+
+def decode_trimap(data):
+    """A trimap PNG -> its values as uint8 (H, W, 1): 8-bit and 16-bit PNGs both give 1, 2, 3.
+
+    ``decode_png`` to uint8 would scale a 16-bit trimap's 1/2/3 down to 0; reading it at
+    16 bits keeps the true values. Values above 255 become 255 (never wrapped into 1..3).
+    """
+    import tensorflow as tf
+
+    sixteen_bit = tf.equal(tf.strings.substr(data, 24, 1), b"\x10")  # IHDR bit depth
+
+    def wide():
+        return tf.cast(tf.minimum(tf.io.decode_png(data, channels=1, dtype=tf.uint16), 255), tf.uint8)
+
+    return tf.cond(sixteen_bit, wide, lambda: tf.io.decode_png(data, channels=1))
+
+
+def fingerprint(data):
+    """A 62-bit hash of a file's bytes (a scalar int64 tensor), the same in checks and training."""
+    import tensorflow as tf
+
+    return tf.strings.to_hash_bucket_fast(data, _FINGERPRINT_BUCKETS)
+
+
+def read_unchanged(path, expected):
+    """``tf.io.read_file(path)``, failing with the file's name if its bytes are not the ones checked.
+
+    ``expected`` < 0 means no fingerprint is known (records made by hand): nothing is compared.
+    """
+    import tensorflow as tf
+
+    data = tf.io.read_file(path)
+    same = tf.logical_or(expected < 0, tf.equal(fingerprint(data), expected))
+    check = tf.debugging.Assert(same, [
+        "색인한 뒤에 바뀐 파일입니다. 색인을 다시 만드세요 (load_*_index). / "
+        "This file changed after it was indexed; build the index again:", path], summarize=1)
+    with tf.control_dependencies([check]):
+        return tf.identity(data)
+
+
+# --- the checks --------------------------------------------------------------------------
+
+@functools.cache
+def _graph_checks():
+    """The decoders above, each with its summary, as graph functions: one call per file
+    instead of a dozen eager ops (the decode itself is the same op with the same options)."""
+    import tensorflow as tf
+
+    encoded = tf.TensorSpec([], tf.string)
+
+    @tf.function(input_signature=[encoded])
+    def photo(data):
+        return decode_photo(data), fingerprint(data)
+
+    @tf.function(input_signature=[encoded])
+    def trimap(data):
+        values = decode_trimap(data)
+        valid = tf.reduce_all((values >= 1) & (values <= 3))
+        return values, fingerprint(data), valid, tf.reduce_any(tf.equal(values, 1))
+
+    return photo, trimap
+
+
+def _read(path: Path) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or why they cannot be used (never raises)."""
     try:
-        with Image.open(path) as image:
-            image.load()  # a full decode: truncated or damaged data fails here
-            fmt = image.format
-    except (OSError, SyntaxError, ValueError) as error:
-        return f"not a decodable image ({type(error).__name__})"
-    if fmt not in DECODABLE_FORMATS:
-        return f"unsupported format {fmt}"
-    return None
+        if not path.is_file():
+            return None, "not a regular file"
+        size = path.stat().st_size
+        if size == 0:
+            return None, "empty file"
+        if size > MAX_FILE_BYTES:
+            return None, f"file too large ({size} bytes)"
+        return path.read_bytes(), None
+    except OSError as error:
+        return None, f"unreadable ({type(error).__name__}: {error.strerror or error})"
 
 
-def _stamp(*paths: Path) -> list:
-    """Size and modification time of each file (None where missing): a changed file is checked again."""
+def _header(data: bytes) -> tuple[tuple[int, int] | None, str | None, str | None]:
+    """(width, height), PIL mode and a problem, read from the header only (nothing decoded)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            size, mode = image.size, image.mode
+    except Image.DecompressionBombError as error:
+        return None, None, f"decompression bomb ({str(error).split(',')[0]})"
+    except Exception as error:  # PIL raises many types for a damaged header
+        return None, None, f"unreadable header ({type(error).__name__})"
+    if size[0] * size[1] > MAX_PIXELS:
+        return None, None, f"decompression bomb (header says {size[0]}x{size[1]} pixels)"
+    return size, mode, None
+
+
+def _tf_error(error: Exception) -> str:
+    message = getattr(error, "message", str(error)).splitlines()[0]
+    return message.split("}} ")[-1].replace(" [Op:DecodeImage]", "").strip()[:120]
+
+
+def _pil_rgb(data: bytes) -> np.ndarray | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return np.asarray(image.convert("RGB"), np.int16)
+    except Exception:  # a second opinion that fails is no opinion
+        return None
+
+
+def check_photo(path, keep_pixels: bool = False) -> dict:
+    """Decodes a photo exactly as training does.
+
+    Returns ``{"problem": None or why not, "shape": [H, W], "fingerprint": int}`` (plus the
+    decoded ``pixels`` with ``keep_pixels``). Formats other than plain JPEG (palette BMP,
+    GIF, PNG, CMYK JPEG) are also decoded by PIL: a file whose colours TensorFlow gets
+    wrong, or that only TensorFlow can read, is rejected rather than trained on.
+    """
+    import tensorflow as tf
+
+    data, problem = _read(Path(path))
+    if problem:
+        return {"problem": problem}
+    fmt = next((f for sig, f in SIGNATURES.items() if data.startswith(sig)), None)
+    if fmt is None:
+        return {"problem": "not a JPEG, PNG, GIF or BMP file"}
+    size, mode, problem = _header(data)
+    if problem:
+        return {"problem": problem}
+    try:
+        decoded, digest = _graph_checks()[0](tf.constant(data))
+    except (tf.errors.OpError, ValueError) as error:
+        return {"problem": f"TensorFlow cannot decode it: {_tf_error(error)}"}
+    height, width = decoded.shape[:2]
+    if (width, height) != size:
+        return {"problem": f"decoded size {width}x{height} != header {size[0]}x{size[1]}"}
+    if fmt != "JPEG" or mode not in ("RGB", "L"):
+        reference = _pil_rgb(data)
+        if reference is None or reference.shape != tuple(decoded.shape):
+            return {"problem": f"{fmt} {mode}: only TensorFlow can read it, its colours cannot be confirmed"}
+        if np.abs(decoded.numpy() - reference).mean() > _COLOUR_TOLERANCE:
+            return {"problem": f"{fmt} {mode}: TensorFlow decodes its colours wrongly"}
+    verdict = {"problem": None, "shape": [height, width], "fingerprint": int(digest)}
+    if keep_pixels:
+        verdict["pixels"] = decoded.numpy()
+    return verdict
+
+
+def check_trimap(path, photo_shape, keep_pixels: bool = False) -> dict:
+    """Decodes a trimap exactly as training does; accepted only with values 1/2/3 and the photo's size.
+
+    Returns ``{"problem", "fingerprint", "note"}`` (plus ``values`` with ``keep_pixels``);
+    ``note`` says when a 16-bit or palette trimap was read correctly.
+    """
+    import tensorflow as tf
+
+    data, problem = _read(Path(path))
+    if problem:
+        return {"problem": f"trimap: {problem}"}
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return {"problem": "trimap is not a PNG file"}
+    size, mode, problem = _header(data)
+    if problem:
+        return {"problem": f"trimap: {problem}"}
+    try:
+        values, digest, valid, has_pet = _graph_checks()[1](tf.constant(data))
+    except (tf.errors.OpError, ValueError) as error:
+        return {"problem": f"trimap: TensorFlow cannot decode it: {_tf_error(error)}"}
+    if list(values.shape[:2]) != list(photo_shape):
+        return {"problem": f"trimap size {values.shape[1]}x{values.shape[0]} != photo size "
+                           f"{photo_shape[1]}x{photo_shape[0]}"}
+    if not valid:
+        present = np.unique(values.numpy()).tolist()
+        kind = " (palette PNG: TensorFlow reads its colours, not its indices)" if mode == "P" else ""
+        return {"problem": f"trimap values {present[:8]} are not 1/2/3{kind}"}
+    note = None
+    if mode == "P":  # TensorFlow sees the palette's colours: they must be the indices
+        with Image.open(io.BytesIO(data)) as image:
+            if not np.array_equal(np.asarray(image), values.numpy()[..., 0]):
+                return {"problem": "palette trimap whose colours are not its values"}
+        note = "palette trimap"
+    elif mode not in ("L", "I;16", "I;16B", "I"):
+        note = f"{mode} trimap"
+    elif mode != "L":
+        note = "16-bit trimap"
+    if not has_pet:
+        return {"problem": "trimap has no pet pixels"}
+    verdict = {"problem": None, "fingerprint": int(digest), "note": note}
+    if keep_pixels:
+        verdict["values"] = values.numpy()
+    return verdict
+
+
+def image_problem(path) -> str | None:
+    """None if training can decode the photo, else why not."""
+    return check_photo(path)["problem"]
+
+
+# --- verdicts kept per file --------------------------------------------------------------
+
+def _stamp(paths) -> list:
+    """Size, modification and change time of each file (None where missing).
+
+    The change time (``st_ctime``) moves on every write and cannot be set back, so a file
+    rewritten with its old size and modification time is still checked again.
+    """
     stamps = []
     for path in paths:
         try:
-            st = path.stat()
-            stamps.append([st.st_size, st.st_mtime_ns])
+            st = Path(path).stat()
+            stamps.append([st.st_size, st.st_mtime_ns, st.st_ctime_ns])
         except OSError:
             stamps.append(None)
     return stamps
 
 
-def checked_once(paths, check, companion_dir: Path | None = None, workers: int = 8) -> list:
-    """``check(path)`` for every path, remembering results in the course cache.
-
-    Decoding every photo of the full Pets set takes seconds; the results are kept in
-    ``COURSE_CACHE_DIR/checks`` keyed by each file's size and modification time (and
-    those of its trimap in ``companion_dir``), so later runs only check what changed.
-    The cache is a convenience: where it cannot be read or written, everything is checked.
-    """
-    paths = list(paths)
-    if not paths:
-        return []
+def _store_path(root: Path, cache) -> Path | None:
     from .sources import cache_dir
 
-    def key(path: Path):
-        companion = [companion_dir / f"{path.stem}.png"] if companion_dir else []
-        return _stamp(path, *companion)
-
-    folder = str(Path(paths[0]).parent.resolve())
-    store = None
     try:
-        store = cache_dir() / "checks" / f"{hashlib.sha1(folder.encode()).hexdigest()[:16]}.json"
-        known = json.loads(store.read_text()) if store.exists() else {}
-    except (OSError, ValueError, RuntimeError):
-        known = {}
-    stamps = {p.name: key(p) for p in paths}
-    todo = [p for p in paths if p.name not in known or known[p.name][0] != stamps[p.name]]
+        folder = str(Path(root).resolve())
+        return cache_dir(cache) / "checks" / f"{hashlib.sha1(folder.encode()).hexdigest()[:16]}.json"
+    except (OSError, RuntimeError):  # no writable cache: check everything, remember nothing
+        return None
+
+
+def checked(root, jobs: dict, check, cache=None, workers: int = 8) -> dict:
+    """``check(key)`` for every key of ``jobs``, remembered in the course cache.
+
+    ``jobs`` maps each file's path relative to the data folder ``root`` (the key: two
+    files never share one, as ``Cat/5.jpg`` and ``Dog/5.jpg`` would share a name) to the
+    files whose versions the verdict depends on (a photo and its trimap). A verdict is
+    reused only while those files are unchanged and it was made by this
+    ``CHECKER_VERSION``. The cache lives in ``cache`` (default ``COURSE_CACHE_DIR``),
+    ``checks/`` below it; where it cannot be read or written, everything is checked.
+    """
+    if not jobs:
+        return {}
+    store = _store_path(root, cache)
+    known = {}
+    if store is not None:
+        try:
+            known = json.loads(store.read_text()) if store.exists() else {}
+        except (OSError, ValueError):
+            known = {}
+    prefix = f"v{CHECKER_VERSION}:"
+    stamps = {key: _stamp(files) for key, files in jobs.items()}
+    verdicts = {}
+    for key in jobs:
+        entry = known.get(prefix + key)
+        if isinstance(entry, dict) and entry.get("stamp") == stamps[key]:
+            verdicts[key] = entry["verdict"]
+    todo = [key for key in jobs if key not in verdicts]
+
+    def safe_check(key):
+        try:
+            return check(key)
+        except Exception as error:  # one file never stops the index
+            return {"problem": f"cannot be checked ({type(error).__name__}: {error})"[:160]}
+
     with ThreadPoolExecutor(workers) as pool:
-        for path, problem in zip(todo, pool.map(check, todo)):
-            known[path.name] = [stamps[path.name], problem]
+        verdicts.update(zip(todo, pool.map(safe_check, todo)))
     if store is not None and todo:
         try:
             store.parent.mkdir(parents=True, exist_ok=True)
             tmp = store.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({p.name: known[p.name] for p in paths}))
+            tmp.write_text(json.dumps({prefix + key: {"stamp": stamps[key], "verdict": verdicts[key]}
+                                       for key in jobs}))
             os.replace(tmp, store)
-        except OSError:
+        except (OSError, TypeError):
             pass
-    return [known[p.name][1] for p in paths]
+    return verdicts

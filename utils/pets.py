@@ -12,7 +12,6 @@ In the course the trimap values become classes 0 = pet, 1 = background, 2 = bord
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import xml.etree.ElementTree as ET
@@ -20,14 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from . import sources
+from . import images, sources
 from .download import fetch_archive
 from .errors import CourseDataError, missing_file_error
-from .images import checked_once, image_problem
 
-OFFICIAL_URL = "https://www.robots.ox.ac.uk/~vgg/data/pets/data/"
+# Tried in this order, then COURSE_PETS_URL; every copy is checked against the same md5.
+OFFICIAL_URLS = (
+    "https://thor.robots.ox.ac.uk/datasets/pets/",  # where the files live now
+    "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",  # the old address (it redirects)
+)
+OFFICIAL_URL = OFFICIAL_URLS[0]
 ARCHIVE_MD5 = {
     "images.tar.gz": "5c4f3ee8e5d25df40f4fd59a7f44e54c",
     "annotations.tar.gz": "95a8c909bbe2e81eed6a22bccdf3f68f",
@@ -45,7 +47,11 @@ class PetsLayout:
 
 @dataclass(frozen=True)
 class PetRecord:
-    """One labelled photo. ``head_box`` is normalized [xmin, ymin, xmax, ymax] or None."""
+    """One labelled photo. ``head_box`` is normalized [xmin, ymin, xmax, ymax] or None.
+
+    The fingerprints are those of the bytes the index checked (None for a record made by
+    hand); training refuses, by name, a file whose bytes have changed since.
+    """
 
     name: str
     image_path: str
@@ -55,6 +61,8 @@ class PetRecord:
     species: str  # "cat" or "dog"
     split: str  # "trainval" or "test" (official split; "" when the lists do not say)
     head_box: tuple[float, float, float, float] | None
+    image_fingerprint: int | None = None
+    trimap_fingerprint: int | None = None
 
 
 @dataclass
@@ -62,6 +70,7 @@ class PetsIndex:
     records: list[PetRecord]
     skipped: dict[str, str] = field(default_factory=dict)  # file name -> reason
     source: sources.DataSource | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # file name -> how an odd file was read
 
     @property
     def breeds(self) -> list[str]:
@@ -72,11 +81,14 @@ class PetsIndex:
         return {r.breed: r.class_id for r in self.records}
 
     def report(self) -> str:
-        """One line: how many photos are used, and how many were skipped and which."""
+        """One line: how many photos are used, which files were skipped and why, which read specially."""
         line = f"Oxford-IIIT Pet: 사진 {len(self.records)}장 사용 / {len(self.records)} photos used"
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
             line += f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
+        if self.notes:
+            names = ", ".join(f"{n} ({how})" for n, how in sorted(self.notes.items()))
+            line += f"; 변환해 읽음 {len(self.notes)}개 / converted {len(self.notes)}: {names}"
         return line
 
 
@@ -100,12 +112,24 @@ def check_layout(layout: PetsLayout) -> None:
             raise missing_file_error(layout.annotations_dir.parent, f"annotations/{needed}")
 
 
-def download_pets(base_url: str | None = None, cache=None) -> PetsLayout:
-    """Downloads and unpacks the two official archives once (md5-checked) into the cache."""
-    base_url = base_url or os.environ.get("COURSE_PETS_URL") or OFFICIAL_URL
+def pets_urls(base_url: str | None = None) -> list[str]:
+    """Base addresses to try, in order: ``base_url`` alone when given, else the official
+    addresses and then the mirror in ``COURSE_PETS_URL``, if set."""
+    if base_url:
+        return [base_url]
+    return sources.with_mirror(OFFICIAL_URLS, "COURSE_PETS_URL")
+
+
+def download_pets(base_url: str | None = None, cache=None, timeout: float | None = None) -> PetsLayout:
+    """Downloads and unpacks the two official archives once (md5-checked) into the cache.
+
+    Each archive is tried at every address of :func:`pets_urls` until one gives the
+    official file; ``timeout`` (default ``COURSE_DOWNLOAD_TIMEOUT``) ends a silent server.
+    """
     cache = sources.cache_dir(cache)
+    bases = pets_urls(base_url)
     folders = {
-        fname: fetch_archive(fname, base_url.rstrip("/") + "/" + fname, cache, md5)
+        fname: fetch_archive(fname, [b.rstrip("/") + "/" + fname for b in bases], cache, md5, timeout=timeout)
         for fname, md5 in ARCHIVE_MD5.items()
     }
     layout = PetsLayout(folders["images.tar.gz"] / "images",
@@ -134,26 +158,34 @@ def locate_pets(data_dir=None, base_url=None, cache=None) -> tuple[PetsLayout, s
 
 # --- parsing the labels ---------------------------------------------------------------
 
-def parse_list_file(path: Path) -> dict[str, tuple[int, int]]:
-    """``NAME CLASS-ID SPECIES BREED-ID`` lines -> {name: (class_id, species)}; skips ``#`` lines."""
+def parse_list_file(path: Path, problems: dict | None = None) -> dict[str, tuple[int, int]]:
+    """``NAME CLASS-ID SPECIES BREED-ID`` lines -> {name: (class_id, species)}; skips ``#`` lines.
+
+    A bad line raises a bilingual error, or, with ``problems``, is recorded there
+    (``"list.txt:7"`` -> why) and skipped, so that one bad line does not stop the index.
+    """
     entries = {}
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+    for number, line in enumerate(Path(path).read_text(errors="replace").splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         parts = line.split()
         if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
-            raise CourseDataError(
+            error = CourseDataError(
                 f"'{path}' 의 {number}번째 줄을 읽을 수 없습니다: '{line}'",
                 f"Cannot parse line {number} of '{path}': '{line}'",
             )
-        class_id, species = int(parts[1]), int(parts[2])
-        if species not in (1, 2) or not 1 <= class_id <= 37:
-            raise CourseDataError(
-                f"'{path}' {number}번째 줄의 라벨 값이 범위를 벗어났습니다: '{line}'",
+        elif int(parts[2]) not in (1, 2) or not 1 <= int(parts[1]) <= 37:
+            error = CourseDataError(
+                f"'{path}' {number}번째 줄의 레이블 값이 범위를 벗어났습니다: '{line}'",
                 f"Line {number} of '{path}' has a label out of range: '{line}'",
             )
-        entries[parts[0]] = (class_id, species)
+        else:
+            entries[parts[0]] = (int(parts[1]), int(parts[2]))
+            continue
+        if problems is None:
+            raise error
+        problems[f"{Path(path).name}:{number}"] = "unreadable list line"
     return entries
 
 
@@ -171,50 +203,75 @@ def trimap_to_classes(trimap: np.ndarray) -> np.ndarray:
     return (trimap - 1).astype(np.uint8)
 
 
-def parse_head_box(xml_path: Path) -> tuple[float, float, float, float]:
-    """The head box of a PASCAL VOC file, normalized [xmin, ymin, xmax, ymax]."""
-    root = ET.parse(xml_path).getroot()
-    width = float(root.findtext("size/width"))
-    height = float(root.findtext("size/height"))
-    box = root.find("object/bndbox")
-    xmin, ymin, xmax, ymax = (float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))
+def parse_head_box(xml_path: Path, image_size: tuple[int, int] | None = None) -> tuple[float, float, float, float]:
+    """The head box of a PASCAL VOC file, normalized [xmin, ymin, xmax, ymax].
+
+    Raises ``ValueError`` (naming the file) for a file that is not such a box: malformed
+    or empty XML, missing fields, a box outside the image, or, given the photo's
+    ``image_size`` (width, height), a size that is not the photo's.
+    """
+    try:
+        root = ET.parse(xml_path).getroot()
+        width = float(root.findtext("size/width"))
+        height = float(root.findtext("size/height"))
+        box = root.find("object/bndbox")
+        xmin, ymin, xmax, ymax = (float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))
+    except (ET.ParseError, OSError, TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"{Path(xml_path).name}: not a head-box XML ({type(error).__name__})") from error
+    if image_size is not None and (width, height) != tuple(map(float, image_size)):
+        raise ValueError(f"{Path(xml_path).name}: size {width:g}x{height:g} != photo "
+                         f"{image_size[0]}x{image_size[1]}")
+    if not (0 <= xmin < xmax <= width and 0 <= ymin < ymax <= height):
+        raise ValueError(f"{Path(xml_path).name}: box {xmin:g},{ymin:g},{xmax:g},{ymax:g} "
+                         f"outside {width:g}x{height:g}")
     return (xmin / width, ymin / height, xmax / width, ymax / height)
 
 
-def _trimap_problem(trimap_path: Path, image_path: Path) -> str | None:
+def check_photo_and_trimap(image_path: Path, trimap_path: Path) -> dict:
+    """The index's check of one labelled photo: both files decoded as training decodes them."""
+    photo = images.check_photo(image_path)
+    if photo["problem"]:
+        return {"problem": photo["problem"]}
     if not trimap_path.exists():
-        return "no trimap"
-    try:
-        with Image.open(trimap_path) as trimap:
-            values = np.unique(np.asarray(trimap))
-            trimap_size = trimap.size
-        with Image.open(image_path) as image:
-            image_size = image.size
-    except OSError as error:
-        return f"unreadable trimap ({type(error).__name__})"
-    if trimap_size != image_size:
-        return f"trimap size {trimap_size} != image size {image_size}"
-    if np.setdiff1d(values, [1, 2, 3]).size:
-        return f"trimap values {values.tolist()}"
-    if 1 not in values:
-        return "trimap has no pet pixels"
-    return None
+        return {"problem": "no trimap"}
+    trimap = images.check_trimap(trimap_path, photo["shape"])
+    if trimap["problem"]:
+        return {"problem": trimap["problem"]}
+    return {"problem": None, "shape": photo["shape"], "image_fingerprint": photo["fingerprint"],
+            "trimap_fingerprint": trimap["fingerprint"], "note": trimap["note"]}
 
 
-def build_index(layout: PetsLayout, source=None, workers: int = 8) -> PetsIndex:
-    """Every photo that is listed and decodes, with all its labels; the rest is reported."""
-    ann = layout.annotations_dir
+def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
     labels: dict[str, tuple[int, int]] = {}
     split_of: dict[str, str] = {}
     for list_name in LIST_FILES:
         path = ann / list_name
-        if path.exists():
-            entries = parse_list_file(path)
-            labels.update(entries)
-            if list_name != "list.txt":
-                split_of.update(dict.fromkeys(entries, list_name.removesuffix(".txt")))
+        if not path.exists():
+            continue
+        try:
+            entries = parse_list_file(path, skipped)
+        except (OSError, UnicodeError) as error:
+            if list_name == "list.txt":  # without it no photo has a label
+                raise CourseDataError(f"'{path}' 을(를) 읽을 수 없습니다 ({error}).",
+                                      f"Cannot read '{path}' ({error}).") from error
+            skipped[list_name] = f"unreadable ({type(error).__name__})"
+            continue
+        labels.update(entries)
+        if list_name != "list.txt":
+            split_of.update(dict.fromkeys(entries, list_name.removesuffix(".txt")))
+    return labels, split_of
 
+
+def build_index(layout: PetsLayout, source=None, workers: int = 8, cache=None) -> PetsIndex:
+    """Every photo that is listed and that training can decode, with all its labels.
+
+    Everything else (undecodable or oversized files, bad trimaps, malformed head-box
+    XML, bad list lines) is left out and named in :meth:`PetsIndex.report`; the checks
+    are remembered per file in ``cache`` (default ``COURSE_CACHE_DIR``).
+    """
+    ann = layout.annotations_dir
     skipped: dict[str, str] = {}
+    labels, split_of = _read_lists(ann, skipped)
     candidates = []
     for path in sorted(layout.images_dir.iterdir()):
         if path.name.startswith("."):
@@ -229,35 +286,54 @@ def build_index(layout: PetsLayout, source=None, workers: int = 8) -> PetsIndex:
     for name in missing:
         skipped[name + ".jpg"] = "listed but missing"
 
-    def problem(path: Path) -> str | None:
-        return image_problem(path) or _trimap_problem(ann / "trimaps" / f"{path.stem}.png", path)
+    def trimap_of(path: Path) -> Path:
+        return ann / "trimaps" / f"{path.stem}.png"
 
-    problems = checked_once(candidates, problem, ann / "trimaps", workers)
-
-    records = []
-    for path, why in zip(candidates, problems):
-        if why:
-            skipped[path.name] = why
+    # Keyed by the path under the folder that holds images/ (as "images/NAME.jpg").
+    root = layout.images_dir.parent
+    by_key = {f"{layout.images_dir.name}/{p.name}": p for p in candidates}
+    verdicts = images.checked(root, {k: (p, trimap_of(p)) for k, p in by_key.items()},
+                              lambda k: check_photo_and_trimap(by_key[k], trimap_of(by_key[k])),
+                              cache=cache, workers=workers)
+    records, notes = [], {}
+    for key, path in by_key.items():
+        verdict = verdicts[key]
+        if verdict["problem"]:
+            skipped[path.name] = verdict["problem"]
             continue
-        class_id, species = labels[path.stem]
+        if verdict.get("note"):
+            notes[trimap_of(path).name] = verdict["note"]
+        head_box = None
         xml = ann / "xmls" / f"{path.stem}.xml"
+        if xml.exists():
+            height, width = verdict["shape"]
+            try:
+                head_box = parse_head_box(xml, (width, height))
+            except ValueError as error:
+                skipped[xml.name] = str(error).split(": ", 1)[-1]
+        class_id, species = labels[path.stem]
         records.append(PetRecord(
             name=path.stem,
             image_path=str(path),
-            trimap_path=str(ann / "trimaps" / f"{path.stem}.png"),
+            trimap_path=str(trimap_of(path)),
             breed=breed_of(path.stem),
             class_id=class_id,
             species=SPECIES_NAMES[species - 1],
             split=split_of.get(path.stem, ""),
-            head_box=parse_head_box(xml) if xml.exists() else None,
+            head_box=head_box,
+            image_fingerprint=verdict["image_fingerprint"],
+            trimap_fingerprint=verdict["trimap_fingerprint"],
         ))
-    return PetsIndex(records, skipped, source)
+    return PetsIndex(records, skipped, source, notes)
 
 
 def load_pets_index(data_dir=None, base_url=None, cache=None, verbose=True) -> PetsIndex:
-    """Locates the data (see :mod:`utils.sources`), indexes it and prints the one-line report."""
+    """Locates the data (see :mod:`utils.sources`), indexes it and prints the one-line report.
+
+    ``cache`` is where downloads, generated data and the remembered file checks go.
+    """
     layout, source = locate_pets(data_dir, base_url, cache)
-    index = build_index(layout, source)
+    index = build_index(layout, source, cache=cache)
     if verbose:
         print(index.report())
     return index
@@ -276,22 +352,44 @@ def split_records(records, val_count: int, seed: int = 1337, max_images: int | N
     return records[:-val_count], records[-val_count:]
 
 
+
 def load_image(path, image_size):
     """Decodes any of JPEG/PNG/GIF/BMP to RGB and resizes smoothly; float32 in 0..255."""
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image.set_shape([None, None, 3])
-    return tf.image.resize(image, image_size, method="bilinear", antialias=True)
+    return images.resize_photo(images.decode_photo(tf.io.read_file(path)), image_size)
 
 
 def load_mask(path, image_size):
-    """Trimap PNG -> classes 0/1/2, resized by nearest neighbour; uint8, shape (H, W, 1)."""
+    """Trimap PNG -> classes 0/1/2, resized by nearest neighbour; uint8, shape (H, W, 1).
+
+    8-bit and 16-bit trimaps give the same classes; a trimap holding any value other than
+    1, 2 or 3 stops with its file name, so a mask never holds a value outside {0, 1, 2}.
+    """
     import tensorflow as tf
 
-    trimap = tf.io.decode_png(tf.io.read_file(path), channels=1)
-    trimap = tf.image.resize(trimap, image_size, method="nearest")
-    return tf.cast(trimap, tf.uint8) - 1
+    return _mask_from_bytes(tf.io.read_file(path), path, image_size)
+
+
+def _mask_from_bytes(data, path, image_size):
+    """Trimap values 1/2/3 -> classes 0/1/2, resized by nearest neighbour (never a blended class).
+
+    A value outside 1..3 (only in a file the index did not accept) stops with the file's
+    name instead of becoming class 255.
+    """
+    import tensorflow as tf
+
+    values = images.decode_trimap(data)
+    valid = tf.reduce_all((values >= 1) & (values <= 3))
+    check = tf.debugging.Assert(valid, [
+        "트라이맵 값은 1, 2, 3 이어야 합니다 / trimap values must be 1, 2 or 3:", path], summarize=1)
+    with tf.control_dependencies([check]):
+        mask = tf.image.resize(values, image_size, method="nearest")
+    return tf.cast(mask, tf.uint8) - 1
+
+
+def _fingerprints(values) -> np.ndarray:
+    return np.array([-1 if v is None else v for v in values], np.int64)
 
 
 def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",),
@@ -304,31 +402,41 @@ def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",
     ``targets`` picks the labels: "mask" (H, W, 1 classes), "species" (0 cat, 1 dog),
     "breed" (official class id - 1), "box" (normalized head box; records without one
     are left out). One target gives (image, y); several give (image, {name: y}).
+
+    Each file is decoded by the same function the index checked it with; a file whose
+    bytes changed after indexing stops the epoch with its name.
     """
     import tensorflow as tf
 
+    if isinstance(targets, str):
+        targets = (targets,)
+    unknown = set(targets) - {"mask", "species", "breed", "box"}
+    if unknown:
+        raise ValueError(f"unknown targets {sorted(unknown)}; choose from mask, species, breed, box")
     if "box" in targets:
         records = [r for r in records if r.head_box is not None]
     if not records:
         raise ValueError("no records to stream")
     columns = {
         "image": [r.image_path for r in records],
+        "image_fp": _fingerprints(r.image_fingerprint for r in records),
         "mask": [r.trimap_path for r in records],
+        "mask_fp": _fingerprints(r.trimap_fingerprint for r in records),
         "species": np.array([SPECIES_NAMES.index(r.species) for r in records], np.int32),
         "breed": np.array([r.class_id - 1 for r in records], np.int32),
         "box": np.array([r.head_box or (0, 0, 0, 0) for r in records], np.float32),
     }
-    if isinstance(targets, str):
-        targets = (targets,)
-    unknown = set(targets) - {"mask", "species", "breed", "box"}
-    if unknown:
-        raise ValueError(f"unknown targets {sorted(unknown)}; choose from mask, species, breed, box")
-    ds = tf.data.Dataset.from_tensor_slices({k: columns[k] for k in ("image", *targets)})
+    wanted = ("image", "image_fp", *targets) + (("mask_fp",) if "mask" in targets else ())
+    ds = tf.data.Dataset.from_tensor_slices({k: columns[k] for k in wanted})
 
     def decode(row):
-        image = load_image(row["image"], image_size)
-        labels = {t: load_mask(row[t], image_size) if t == "mask" else row[t] for t in targets}
-        return image, labels[targets[0]] if len(targets) == 1 else labels
+        data = images.read_unchanged(row["image"], row["image_fp"])
+        image = images.resize_photo(images.decode_photo(data), image_size)
+        labels = {t: row[t] for t in targets if t != "mask"}
+        if "mask" in targets:
+            trimap = images.read_unchanged(row["mask"], row["mask_fp"])
+            labels["mask"] = _mask_from_bytes(trimap, row["mask"], image_size)
+        return image, labels[targets[0]] if len(targets) == 1 else {t: labels[t] for t in targets}
 
     if cache:  # decode once, keep in memory, shuffle the decoded examples every epoch
         ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()
@@ -344,5 +452,5 @@ def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",
 def load_arrays(records, image_size=(200, 200)):
     """All photos and masks as NumPy arrays (the lecture's way; fine for a few hundred)."""
     ds = make_dataset(records, image_size, batch_size=64)
-    images, masks = zip(*[(x.numpy(), y.numpy()) for x, y in ds])
-    return np.concatenate(images), np.concatenate(masks)
+    photos, masks = zip(*[(x.numpy(), y.numpy()) for x, y in ds])
+    return np.concatenate(photos), np.concatenate(masks)

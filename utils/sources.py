@@ -7,7 +7,10 @@ Settings (environment variables, each also an argument of the loaders):
   it is only read, never written.
 * ``COURSE_DATA=synthetic`` - use data the course generates itself (for tests).
 * ``COURSE_CACHE_DIR`` - where downloads and generated data go (default ``~/.keras``).
-* ``COURSE_PETS_URL``, ``COURSE_DOGS_CATS_URL`` - a mirror of the official files.
+* ``COURSE_PETS_URL``, ``COURSE_DOGS_CATS_URL`` - a mirror of the official files, tried
+  after the official addresses (every copy must have the official md5 where it is known).
+* ``COURSE_DOWNLOAD_TIMEOUT`` - seconds a download may wait for the server to connect or
+  to send more data before it stops with an error (default 60).
 """
 
 from __future__ import annotations
@@ -49,6 +52,33 @@ def local_data_dir(data_dir=None) -> Path | None:
             f"Data folder '{path}' does not exist; check COURSE_DATA_DIR.",
         )
     return path
+
+
+DEFAULT_DOWNLOAD_TIMEOUT = 60.0
+
+
+def download_timeout(timeout=None) -> float:
+    """Seconds to wait for a server: the argument, else ``COURSE_DOWNLOAD_TIMEOUT``, else 60."""
+    value = timeout if timeout is not None else os.environ.get("COURSE_DOWNLOAD_TIMEOUT")
+    try:
+        seconds = float(value) if value not in (None, "") else DEFAULT_DOWNLOAD_TIMEOUT
+    except ValueError:
+        seconds = -1
+    if not seconds > 0:
+        raise CourseDataError(
+            f"COURSE_DOWNLOAD_TIMEOUT 값 '{value}' 이(가) 양의 초 수가 아닙니다.",
+            f"COURSE_DOWNLOAD_TIMEOUT '{value}' is not a positive number of seconds.",
+        )
+    return seconds
+
+
+def with_mirror(official, variable: str) -> list[str]:
+    """The official addresses in order, then the user's mirror from ``variable`` if set."""
+    urls = list(official)
+    mirror = os.environ.get(variable, "").strip()
+    if mirror and mirror not in urls:
+        urls.append(mirror)
+    return urls
 
 
 def wants_synthetic() -> bool:
