@@ -226,25 +226,48 @@ def test_best_epoch_is_one_based():
         best_epoch(HISTORY, "val_iou")
 
 
-def test_plot_history_dict_best_epoch_lines():
+def _stars(fig):
+    return [ln for ax in fig.axes for ln in ax.lines if ln.get_marker() == "*"]
+
+
+def test_plot_history_marks_one_restored_epoch_on_the_best_val_loss():
     fig = plot_history(HISTORY, title="학습 곡선")
     assert len(fig.axes) == 2
     loss_ax, acc_ax = fig.axes
-    assert loss_ax.get_title() == "loss" and acc_ax.get_title() == "accuracy"
+    assert loss_ax.get_title() == "손실" and acc_ax.get_title() == "정확도"
     assert loss_ax.get_xlabel() == "에포크" and loss_ax.get_ylabel() == "손실"
-    assert _dashed_vlines(loss_ax) == [3.0]  # min val_loss
-    assert _dashed_vlines(acc_ax) == [4.0]  # max val_accuracy
-    # train curve starts at epoch 1
+    # the same epoch (min val_loss) in every panel, not each panel's own optimum (val_accuracy peaks at 4)
+    assert _dashed_vlines(loss_ax) == [3.0] and _dashed_vlines(acc_ax) == [3.0]
     train = loss_ax.lines[0]
     np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4, 5])
-    # marker at (best epoch, best value)
-    star = [ln for ln in loss_ax.lines if ln.get_label() == "최고 에포크 3"]
-    assert len(star) == 1
-    assert (star[0].get_xdata()[0], star[0].get_ydata()[0]) == pytest.approx((3, 0.6))
+    stars = _stars(fig)
+    assert len(stars) == 1  # one marker per figure
+    assert (stars[0].get_xdata()[0], stars[0].get_ydata()[0]) == pytest.approx((3, min(HISTORY["val_loss"])))
     labels = [t.get_text() for t in loss_ax.get_legend().get_texts()]
-    assert labels == ["훈련", "검증", "최고 에포크 3"]
+    assert labels == ["훈련", "검증", "복원한 에포크 3"]
     assert fig.get_suptitle() == "학습 곡선"
     _save(fig)
+
+
+def test_plot_history_marks_the_epoch_that_was_restored():
+    fig = plot_history(HISTORY, restored_epoch=2)
+    assert [_dashed_vlines(ax) for ax in fig.axes] == [[2.0], [2.0]]
+    (star,) = _stars(fig)
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx((2, HISTORY["val_loss"][1]))
+
+
+def test_plot_history_monitor_in_max_mode_marks_the_highest_accuracy():
+    fig = plot_history(HISTORY, monitor="val_accuracy")
+    (star,) = _stars(fig)
+    assert star.axes is fig.axes[1]
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx((4, 0.66))
+
+
+def test_flat_failed_curve_gets_no_marker():
+    failed = {"loss": [0.6932, 0.6931, 0.6931], "val_loss": [0.6931, 0.6932, 0.6931]}
+    assert plotting.is_flat(failed["val_loss"]) and not plotting.is_flat(HISTORY["val_loss"])
+    fig = plot_history(failed)
+    assert _stars(fig) == [] and _dashed_vlines(fig.axes[0]) == []
 
 
 def test_plot_history_accepts_keras_history_object():
@@ -260,8 +283,7 @@ def test_plot_history_accepts_keras_history_object():
 def test_plot_history_defaults_skip_keys_without_val_partner():
     hist = dict(HISTORY, learning_rate=[1e-3] * 5, mean_io_u=[0.1] * 5, val_mean_io_u=[0.2, 0.5, 0.4, 0.3, 0.3])
     fig = plot_history(hist)
-    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy", "mean_io_u"]
-    assert _dashed_vlines(fig.axes[2]) == [2.0]  # IoU-like -> max
+    assert [ax.get_title() for ax in fig.axes] == ["손실", "정확도", "평균 IoU"]
 
 
 def test_plot_history_without_validation_has_no_best_line():
@@ -284,9 +306,27 @@ def test_compare_histories_one_axis_labelled_runs():
     curves = [ln for ln in ax.lines if ln.get_label() in runs]
     assert [len(ln.get_xdata()) for ln in curves] == [5, 6]
     assert curves[1].get_xdata()[0] == 1
+    assert _stars(fig) == []  # nothing marked unless the restored epochs are given
     with pytest.raises(KeyError):
         compare_histories(runs, metric="val_iou")
     _save(fig)
+
+
+def test_compare_histories_seeds_as_mean_and_band_against_updates():
+    seeds = [{"val_loss": [1.0, 0.8, 0.7]}, {"val_loss": [1.2, 0.6, 0.5]}]
+    fig = compare_histories({"배치 16": seeds, "배치 64": HISTORY}, steps_per_epoch={"배치 16": 10, "배치 64": 3},
+                            restored_epochs={"배치 16": 3})
+    ax = fig.axes[0]
+    mean_line = next(ln for ln in ax.lines if ln.get_label() == "배치 16 (시드 2개)")
+    np.testing.assert_allclose(mean_line.get_xdata(), [10, 20, 30])
+    np.testing.assert_allclose(mean_line.get_ydata(), [1.1, 0.7, 0.6])
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == pytest.approx(0.5) and band[:, 1].max() == pytest.approx(1.2)
+    other = next(ln for ln in ax.lines if ln.get_label() == "배치 64")
+    np.testing.assert_allclose(other.get_xdata(), [3, 6, 9, 12, 15])
+    assert ax.get_xlabel() == "가중치 갱신 횟수"
+    (star,) = _stars(fig)
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx((30, 0.6))
 
 
 # --------------------------------------------------------------------------- feature maps / bars
@@ -339,3 +379,14 @@ def test_all_figures_render_without_warnings():
         warnings.simplefilter("error")
         for fig in figs:
             _save(fig)
+
+
+def test_draw_mask_uses_the_segmentation_colours_and_a_legend():
+    mask = np.array([[0, 1], [2, 1]])
+    fig, ax = plt.subplots()
+    plotting.draw_mask(ax, mask)
+    seg = show_segmentation(np.zeros((2, 2, 3)), mask)
+    shown = ax.images[0]
+    same = seg.axes[1].images[0]
+    np.testing.assert_array_equal(shown.cmap(shown.norm([0, 1, 2])), same.cmap(same.norm([0, 1, 2])))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["반려동물", "배경", "경계"]

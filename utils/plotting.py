@@ -45,10 +45,12 @@ __all__ = [
     "PRED_BOX_COLOR",
     "use_korean_font",
     "show_segmentation",
+    "draw_mask",
     "show_images",
     "draw_boxes",
     "show_boxes",
     "best_epoch",
+    "is_flat",
     "plot_history",
     "compare_histories",
     "show_feature_maps",
@@ -205,12 +207,7 @@ def show_segmentation(images, true_masks, pred_masks=None,
 
     all_masks = trues + (preds or [])
     max_id = max((int(m.max()) for m in all_masks if m.size), default=0)
-    n_classes = max(max_id + 1, len(class_names) if class_names else 0, 3)
-    if class_names is None:
-        class_names = PET_CLASS_NAMES if n_classes <= 3 else [f"클래스 {k}" for k in range(n_classes)]
-    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(n_classes)]
-    cmap = ListedColormap(colors, name="class_ids")
-    vmin, vmax = -0.5, n_classes - 0.5  # each integer id sits in the middle of one colour
+    cmap, vmin, vmax, handles = _mask_style(max_id + 1, class_names)
 
     ncols = 3 if preds is not None else 2
     fig, axes = plt.subplots(len(imgs), ncols, figsize=(_PANEL_W * ncols, _PANEL_H * len(imgs)),
@@ -225,10 +222,36 @@ def show_segmentation(images, true_masks, pred_masks=None,
             ax.axis("off")
             if i == 0 and j < len(titles):
                 ax.set_title(titles[j])
-    handles = [Patch(facecolor=colors[k], edgecolor="gray", label=str(class_names[k]))
-               for k in range(min(n_classes, len(class_names)))]
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     return fig
+
+
+def _mask_style(n_classes: int, class_names=None):
+    """One discrete colormap for class maps: (cmap, vmin, vmax, legend handles).
+
+    At least the three pet classes get their fixed colours, so a class looks the same
+    in every panel and every chapter.
+    """
+    n_classes = max(n_classes, len(class_names) if class_names else 0, 3)
+    if class_names is None:
+        class_names = PET_CLASS_NAMES if n_classes <= 3 else [f"클래스 {k}" for k in range(n_classes)]
+    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(n_classes)]
+    handles = [Patch(facecolor=colors[k], edgecolor="gray", label=str(class_names[k]))
+               for k in range(min(n_classes, len(class_names)))]
+    # vmin/vmax put each integer class id in the middle of one colour
+    return ListedColormap(colors, name="class_ids"), -0.5, n_classes - 0.5, handles
+
+
+def draw_mask(ax, mask, class_names=None, legend=True):
+    """Draw one class map on ``ax`` in the course's class colours, with a legend."""
+    m = _class_map(mask)
+    cmap, vmin, vmax, handles = _mask_style(int(m.max()) + 1 if m.size else 1, class_names)
+    ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.axis("off")
+    if legend:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02),
+                  ncols=len(handles), frameon=False, fontsize=8)
+    return ax
 
 
 def show_images(images, labels=None, ncols=4, title=None):
@@ -359,14 +382,30 @@ def best_epoch(history, monitor="val_loss", mode="min") -> int:
     return int(idx) + 1
 
 
-def plot_history(history, metrics=None, title=None):
-    """Train vs validation curves, one panel per metric (epochs start at 1).
+def is_flat(values, rel_tol: float = 0.01) -> bool:
+    """True when a curve barely moved (a failed run): its range is within ``rel_tol`` of its size.
+
+    Such a curve has no meaningful best epoch, so the plots mark none.
+    """
+    v = np.asarray(values, dtype="float64")
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return True
+    return float(np.ptp(v)) <= rel_tol * max(float(np.abs(v).mean()), 1e-12)
+
+
+def plot_history(history, metrics=None, title=None, restored_epoch=None, monitor="val_loss"):
+    """Train vs validation curves, one panel per metric (epochs start at 1), Korean titles.
 
     ``metrics``: panel names without the ``val_`` prefix; default is ``loss``
-    first, then every key that has a ``val_`` partner. In each panel that has a
-    validation curve the best epoch (min for losses, max for accuracy/IoU-like
-    metrics; the loss panel uses min ``val_loss``) is marked by a dashed vertical
-    line and a marker labelled "최고 에포크 N".
+    first, then every key that has a ``val_`` partner.
+
+    One epoch is marked in the whole figure: ``restored_epoch``, the epoch whose
+    weights the run kept (EarlyStopping's ``restore_best_weights`` or the
+    ModelCheckpoint file). Without it, the best epoch of ``monitor`` is marked,
+    which is what ``ModelCheckpoint(monitor, save_best_only=True)`` keeps. A dashed
+    line shows that epoch in every panel and one star sits on the ``monitor`` curve.
+    A flat ``monitor`` curve (a run that did not learn) gets no mark.
     """
     h = _history_dict(history)
     if metrics is None:
@@ -380,20 +419,24 @@ def plot_history(history, metrics=None, title=None):
     if missing or not metrics:
         raise KeyError(f"metrics {missing} not in history; available: {sorted(h)}")
 
+    marked = restored_epoch
+    if marked is None and monitor in h and not is_flat(h[monitor]):
+        marked = best_epoch(h, monitor, _default_mode(monitor[4:] if monitor.startswith("val_") else monitor))
+    star_panel = monitor[4:] if monitor.startswith("val_") else monitor
+
     fig, axes = _grid(len(metrics), min(len(metrics), 3), _PLOT_W, _PLOT_H)
     for ax, name in zip(axes, metrics):
         if name in h:
             ax.plot(np.arange(1, len(h[name]) + 1), h[name], "o-", markersize=3, label="훈련")
         val_key = f"val_{name}"
         if val_key in h:
-            val = h[val_key]
-            ax.plot(np.arange(1, len(val) + 1), val, "o-", markersize=3, label="검증")
-            mode = "min" if name == "loss" else _default_mode(name)
-            best = best_epoch(h, val_key, mode)
-            ax.axvline(best, color="gray", linestyle="--", linewidth=1)
-            ax.plot([best], [val[best - 1]], marker="*", markersize=14, color="crimson",
-                    linestyle="none", label=f"최고 에포크 {best}")
-        ax.set_title(name)
+            ax.plot(np.arange(1, len(h[val_key]) + 1), h[val_key], "o-", markersize=3, label="검증")
+        if marked is not None:
+            ax.axvline(marked, color="gray", linestyle="--", linewidth=1)
+            if name == star_panel and monitor in h:
+                ax.plot([marked], [h[monitor][marked - 1]], marker="*", markersize=14,
+                        color="crimson", linestyle="none", label=f"복원한 에포크 {marked}")
+        ax.set_title(_metric_label(name))
         ax.set_xlabel("에포크")
         ax.set_ylabel(_metric_label(name))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -404,26 +447,52 @@ def plot_history(history, metrics=None, title=None):
     return fig
 
 
-def compare_histories(histories, metric="val_loss", title=None):
+def _band_series(runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, min and max over runs of possibly different lengths (up to the shortest)."""
+    n = min(len(r) for r in runs)
+    stacked = np.array([r[:n] for r in runs], dtype="float64")
+    return stacked.mean(axis=0), stacked.min(axis=0), stacked.max(axis=0)
+
+
+def compare_histories(histories, metric="val_loss", title=None, steps_per_epoch=None,
+                      restored_epochs=None, ax=None):
     """Curves of one ``metric`` from several runs on one axis, labelled by run name.
 
-    ``histories``: ``{"batch 16": history, "batch 64": history, ...}`` with keras
-    History objects or dicts. Each run's best epoch gets a small marker.
+    ``histories``: ``{"batch 16": history, ...}`` with keras History objects or
+    dicts; a value may also be a list of histories (one per seed), drawn as the
+    mean with a band from the lowest to the highest seed.
+    ``steps_per_epoch``: ``{name: updates per epoch}`` puts the number of weight
+    updates on the x axis instead of epochs.
+    ``restored_epochs``: ``{name: epoch}`` marks the epoch each run kept; without
+    it no epoch is marked. ``ax``: draw into an existing axes.
     """
     if not histories:
         raise ValueError("histories is empty")
-    fig, ax = plt.subplots(figsize=(_PLOT_W * 1.5, _PLOT_H * 1.2), layout="constrained")
-    mode = _default_mode(metric)
-    for name, history in histories.items():
-        h = _history_dict(history)
-        if metric not in h:
-            raise KeyError(f"{metric!r} not in history of run {name!r}; available: {sorted(h)}")
-        values = h[metric]
-        (line,) = ax.plot(np.arange(1, len(values) + 1), values, "-", linewidth=1.8, label=str(name))
-        best = best_epoch(h, metric, mode)
-        ax.plot([best], [values[best - 1]], marker="o", markersize=7, color=line.get_color(),
-                markeredgecolor="black", linestyle="none", label="_nolegend_")
-    ax.set_xlabel("에포크")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(_PLOT_W * 1.5, _PLOT_H * 1.2), layout="constrained")
+    else:
+        fig = ax.figure
+    for name, runs in histories.items():
+        runs = runs if isinstance(runs, (list, tuple)) else [runs]
+        series = []
+        for history in runs:
+            h = _history_dict(history)
+            if metric not in h:
+                raise KeyError(f"{metric!r} not in history of run {name!r}; available: {sorted(h)}")
+            series.append(h[metric])
+        mean, low, high = _band_series(series)
+        scale_x = steps_per_epoch[name] if steps_per_epoch else 1
+        x = np.arange(1, len(mean) + 1) * scale_x
+        label = f"{name} (시드 {len(series)}개)" if len(series) > 1 else str(name)
+        (line,) = ax.plot(x, mean, "-", linewidth=1.8, label=label)
+        if len(series) > 1:
+            ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        if restored_epochs and name in restored_epochs and not is_flat(mean):
+            epoch = restored_epochs[name]
+            ax.plot([epoch * scale_x], [mean[epoch - 1]], marker="*", markersize=12,
+                    color=line.get_color(), markeredgecolor="black", linestyle="none",
+                    label="_nolegend_")
+    ax.set_xlabel("가중치 갱신 횟수" if steps_per_epoch else "에포크")
     ax.set_ylabel(_metric_label(metric))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
@@ -478,4 +547,185 @@ def plot_bars(values, ylabel, title=None):
         ax.tick_params(axis="x", labelrotation=30)
     if title:
         ax.set_title(title)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Interpretation: heatmap overlays, activation rows, filter patterns (chapter 7)
+# --------------------------------------------------------------------------
+HEATMAP_CMAP = "jet"
+POINT_COLOR = "white"
+
+__all__ += [
+    "HEATMAP_CMAP",
+    "normalize_heatmap",
+    "overlay_heatmap",
+    "show_heatmaps",
+    "show_activation_rows",
+    "show_filter_patterns",
+]
+
+
+def normalize_heatmap(heatmap) -> np.ndarray:
+    """A heatmap as float HxW in 0..1: negatives become 0, then divide by the maximum.
+
+    ``heatmap``: HxW or HxWx1. Zero stays zero ("no evidence"); an all-zero or
+    all-negative map stays all zero instead of becoming NaN.
+    """
+    h = _to_numpy(heatmap).astype("float32")
+    if h.ndim == 3 and h.shape[-1] == 1:
+        h = h[..., 0]
+    if h.ndim != 2:
+        raise ValueError(f"heatmap must be HxW or HxWx1, got shape {h.shape}")
+    h = np.maximum(np.nan_to_num(h), 0.0)
+    top = float(h.max()) if h.size else 0.0
+    return h / top if top > 0 else np.zeros_like(h)
+
+
+def overlay_heatmap(ax, image, heatmap, alpha=0.45, cmap=HEATMAP_CMAP, point=None, box=None):
+    """Draw ``image`` and its (small) heatmap stretched over it; returns the heatmap's AxesImage.
+
+    The heatmap (e.g. 12x12 Grad-CAM) is normalized with :func:`normalize_heatmap`
+    and drawn with the image's extent ``(0, W, H, 0)`` and bilinear interpolation,
+    so any heatmap size covers the whole photo. ``point``: optional NORMALIZED
+    ``(x, y)`` in 0..1 (e.g. the heatmap maximum), marked with a cross.
+    ``box``: optional NORMALIZED ``[xmin, ymin, xmax, ymax]``, drawn as with
+    :func:`draw_boxes`.
+    """
+    img = _display_image(image)
+    h, w = img.shape[:2]
+    ax.imshow(img, cmap="gray", extent=(0, w, h, 0))
+    if box is not None:  # before the heatmap: draw_boxes sizes the box by the last image drawn
+        draw_boxes(ax, None, box)
+    heat = ax.imshow(normalize_heatmap(heatmap), cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0,
+                     extent=(0, w, h, 0), interpolation="bilinear")
+    if point is not None:
+        x, y = (float(v) for v in point)
+        ax.plot([x * w], [y * h], marker="x", markersize=10, markeredgewidth=2.5,
+                color=POINT_COLOR, linestyle="none")
+    ax.set_xlim(0, w)
+    ax.set_ylim(h, 0)
+    ax.axis("off")
+    return heat
+
+
+def show_heatmaps(images, heatmaps, titles=None, points=None, boxes=None, ncols=4, title=None,
+                  alpha=0.45):
+    """Grid of photos with their heatmaps overlaid (see :func:`overlay_heatmap`), one colorbar.
+
+    ``heatmaps``: one HxW map per image (any size). ``titles``: one string per
+    image. ``points``: NORMALIZED ``(x, y)`` per image, or None per image to skip.
+    ``boxes``: NORMALIZED box per image, or None per image. A legend names the
+    marks that are drawn ("히트맵 최댓값", "머리 상자").
+    """
+    imgs, single = _as_list(images, single_ndim=3)
+    maps = [heatmaps] if single else list(heatmaps)
+    n = len(imgs)
+    points = [None] * n if points is None else ([points] if single else list(points))
+    boxes = [None] * n if boxes is None else ([boxes] if single else list(boxes))
+    if titles is not None:
+        titles = [titles] if single and isinstance(titles, str) else list(titles)
+    for name, values in (("heatmaps", maps), ("points", points), ("boxes", boxes),
+                         ("titles", titles if titles is not None else [None] * n)):
+        if len(values) != n:
+            raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
+
+    fig, axes = _grid(n, ncols, _PANEL_W, _PANEL_H)
+    for i, ax in enumerate(axes):
+        heat = overlay_heatmap(ax, imgs[i], maps[i], alpha=alpha, point=points[i], box=boxes[i])
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=9)
+    fig.colorbar(heat, ax=axes, shrink=0.8, label="상대 중요도 (최댓값 = 1)")
+    handles = []
+    if any(p is not None for p in points):
+        handles.append(Line2D([], [], marker="x", color=POINT_COLOR, markeredgecolor="black",
+                              markeredgewidth=2, linestyle="none", label="히트맵 최댓값"))
+    if any(b is not None for b in boxes):
+        handles.append(Line2D([], [], color=TRUE_BOX_COLOR, linewidth=2, label="머리 상자"))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _panel_rows(rows, ncols, panel_w, panel_h):
+    """A grid with one row per entry of ``rows``; returns (fig, list of rows of axes)."""
+    if not rows:
+        raise ValueError("nothing to show: rows is empty")
+    ncols = max(1, int(ncols))
+    fig, axes = _grid(len(rows) * ncols, ncols, panel_w, panel_h)
+    grid = [axes[r * ncols:(r + 1) * ncols] for r in range(len(rows))]
+    for row_name, row in zip(rows, grid):
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        row[0].set_ylabel(str(row_name), fontsize=9)
+    return fig, grid
+
+
+def show_activation_rows(activations, max_channels=8, title=None):
+    """Feature maps of several layers for ONE image: one row per layer, first channels.
+
+    ``activations``: ``{layer name: HxWxC or 1xHxWxC}`` in the order to show. Unlike
+    :func:`show_feature_maps` (one layer, one shared scale), each row has its own
+    colour range, because values of different layers are not comparable. Each row is
+    labelled with the layer name and the map's size ("H×W×C").
+    """
+    maps = {}
+    for name, fm in activations.items():
+        fm = _to_numpy(fm).astype("float32")
+        if fm.ndim == 4 and fm.shape[0] == 1:
+            fm = fm[0]
+        if fm.ndim != 3:
+            raise ValueError(f"{name}: expected HxWxC or 1xHxWxC, got shape {fm.shape}")
+        maps[f"{name}\n{fm.shape[0]}×{fm.shape[1]}×{fm.shape[2]}"] = fm
+    ncols = min(int(max_channels), max(fm.shape[-1] for fm in maps.values()))
+    fig, grid = _panel_rows(maps, ncols, 1.6, 1.6)
+    for (name, fm), row in zip(maps.items(), grid):
+        shown = fm[..., :ncols]
+        vmin, vmax = float(shown.min()), float(shown.max())
+        for c, ax in enumerate(row):
+            if c >= fm.shape[-1]:
+                ax.set_visible(False)
+                continue
+            ax.imshow(shown[..., c], cmap="viridis", vmin=vmin, vmax=max(vmax, vmin + 1e-6))
+            ax.set_title(f"채널 {c}", fontsize=8)
+    fig.suptitle(title if title else "층마다의 특성 맵 (행마다 색 범위가 따로)")
+    return fig
+
+
+def _pattern_display(pattern) -> np.ndarray:
+    """A filter pattern made visible: centred, scaled by its spread, clipped to 0..1."""
+    p = _to_numpy(pattern).astype("float32")
+    p = p - p.mean()
+    spread = float(p.std())
+    p = p / spread * 0.15 if spread > 0 else p
+    return np.clip(p + 0.5, 0.0, 1.0)
+
+
+def show_filter_patterns(patterns, filter_ids=None, title=None):
+    """Input patterns that excite single filters: one row per layer, one panel per filter.
+
+    ``patterns``: ``{layer name: NxHxWx3}`` (or a list of HxWx3). Each pattern is
+    shown centred and scaled by its own standard deviation (0.5 ± 0.15 per std),
+    so only its structure is compared, not its absolute brightness.
+    ``filter_ids``: optional ``{layer name: [filter index, ...]}`` for the panel titles.
+    """
+    rows = {name: list(_as_list(p, single_ndim=3)[0]) for name, p in patterns.items()}
+    ncols = max(len(p) for p in rows.values())
+    fig, grid = _panel_rows(rows, ncols, 1.6, 1.6)
+    for (name, pats), row in zip(rows.items(), grid):
+        ids = list(filter_ids[name]) if filter_ids and name in filter_ids else list(range(len(pats)))
+        if len(ids) != len(pats):
+            raise ValueError(f"{name}: filter_ids must have one entry per pattern")
+        for k, ax in enumerate(row):
+            if k >= len(pats):
+                ax.set_visible(False)
+                continue
+            ax.imshow(_pattern_display(pats[k]))
+            ax.set_title(f"필터 {ids[k]}", fontsize=8)
+    fig.suptitle(title if title else "필터를 가장 크게 활성화하는 입력 패턴")
     return fig
