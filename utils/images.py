@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -141,8 +142,11 @@ def _header(data: bytes) -> tuple[tuple[int, int] | None, str | None, str | None
 
 
 def _tf_error(error: Exception) -> str:
-    message = getattr(error, "message", str(error)).splitlines()[0]
-    return message.split("}} ")[-1].replace(" [Op:DecodeImage]", "").strip()[:120]
+    """TensorFlow's own reason, without the graph's traceback and node names."""
+    message = getattr(error, "message", str(error)).split("\n\t [[")[0]
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    reason = lines[-1].split("}} ")[-1] if lines else type(error).__name__
+    return re.sub(r"\s*\[Op:[^\]]*\]$", "", reason)[:120]
 
 
 def _pil_rgb(data: bytes) -> np.ndarray | None:
