@@ -17,7 +17,8 @@ def test_cache(tmp_path_factory) -> Path:
 def _no_data_settings(monkeypatch, test_cache):
     """Tests choose their data explicitly, whatever the shell running them has set,
     and nothing they cache lands in the home folder."""
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL", "COURSE_DOGS_CATS_URL"):
+    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL", "COURSE_DOGS_CATS_URL",
+                 "COURSE_DOWNLOAD_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(test_cache))
 

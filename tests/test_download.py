@@ -10,6 +10,7 @@ import io
 import socket
 import tarfile
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,11 @@ def md5(data: bytes) -> str:
 # --- the local server ------------------------------------------------------------------
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves ``server.routes[path] = (body, content_length)``; records every request."""
+    """Serves ``server.routes[path] = (body, content_length, stall)``; records every request.
+
+    With ``stall`` the handler sends the body and then nothing more, holding the
+    connection open until the test ends (a transfer that stalls mid-way).
+    """
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         self.server.requests.append(self.path)
@@ -40,12 +45,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route is None:
             self.send_error(404)
             return
-        body, length = route
+        body, length, stall = route
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.write(body)  # fewer bytes than announced when a test asks for it
+        self.wfile.flush()
+        if stall:
+            self.server.released.wait(30)
         self.close_connection = True
 
     def log_message(self, *args):  # the request list replaces the access log on stderr
@@ -57,9 +65,10 @@ class LocalServer:
         self._httpd = httpd
         self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
 
-    def serve(self, name: str, body: bytes, content_length: int | None = None):
+    def serve(self, name: str, body: bytes, content_length: int | None = None, stall: bool = False):
         """Serves ``body`` at ``/name``, announcing ``content_length`` (default: the true size)."""
-        self._httpd.routes["/" + name] = (body, len(body) if content_length is None else content_length)
+        length = len(body) if content_length is None else content_length
+        self._httpd.routes["/" + name] = (body, length, stall)
 
     def hits(self, name: str) -> int:
         return self._httpd.requests.count("/" + name)
@@ -75,13 +84,14 @@ def server():
     socket.setdefaulttimeout(20)  # urlretrieve has no timeout of its own: never hang the suite
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
-    httpd.routes, httpd.requests = {}, []
+    httpd.routes, httpd.requests, httpd.released = {}, [], threading.Event()
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
     try:
         yield LocalServer(httpd)
     finally:
+        httpd.released.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
@@ -134,6 +144,26 @@ def dogs_cats_zip(tmp_path_factory) -> bytes:
 
 def datasets(cache: Path) -> Path:
     return cache / "datasets"
+
+
+def dead_url() -> str:
+    """An address on 127.0.0.1 where nothing listens (connections are refused at once)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def silent_url():
+    """A server that accepts connections (the kernel does, from the backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
 
 
 def assert_bilingual(error: CourseDataError, *needles: str):
@@ -331,6 +361,7 @@ def test_unwritable_cache_from_the_environment(tmp_path, monkeypatch):
 def test_locate_pets_downloads_from_course_pets_url(serve_pets, cache, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_DATA", raising=False)
+    monkeypatch.setattr(pets, "OFFICIAL_URLS", (dead_url(),))  # official first: down here
     monkeypatch.setenv("COURSE_PETS_URL", serve_pets.url)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
 
@@ -342,3 +373,117 @@ def test_locate_pets_downloads_from_course_pets_url(serve_pets, cache, monkeypat
     assert layout.images_dir.is_relative_to(cache)
     assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
     assert str(cache) not in str(source)  # the report line shows no machine path
+
+
+# --- 9. servers that never answer or stall: a clear error within the timeout ----------------
+
+def assert_local_data_hint(error: CourseDataError):
+    assert_bilingual(error, "COURSE_DATA_DIR")
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in error.korean)  # Korean first
+    assert error.english.isascii()
+    assert str(error).index(error.korean) < str(error).index(error.english)
+
+
+def test_a_server_that_never_answers_times_out(silent_url, cache):
+    start = time.perf_counter()
+    with pytest.raises(CourseDataError) as caught:
+        pets.download_pets(base_url=silent_url, cache=cache, timeout=0.5)
+    assert time.perf_counter() - start < 10
+    assert_local_data_hint(caught.value)
+    assert_bilingual(caught.value, f"{silent_url}/images.tar.gz", "0.5", "COURSE_DOWNLOAD_TIMEOUT")
+    assert not list(datasets(cache).glob("images.tar.gz*"))
+
+
+def test_a_transfer_that_stalls_midway_times_out(server, cache, pets_archives, monkeypatch):
+    body = pets_archives["images.tar.gz"]
+    server.serve("images.tar.gz", body[: len(body) // 2], content_length=len(body), stall=True)
+    monkeypatch.setenv("COURSE_DOWNLOAD_TIMEOUT", "0.5")  # the setting, from the environment
+    start = time.perf_counter()
+    with pytest.raises(CourseDataError) as caught:
+        pets.download_pets(base_url=server.url, cache=cache)
+    assert time.perf_counter() - start < 10
+    assert_local_data_hint(caught.value)
+    assert "0.5" in caught.value.english
+    assert server.hits("images.tar.gz") == 1
+    assert not list(cache.rglob("images.tar.gz")) and not (datasets(cache) / "images_extracted").exists()
+
+
+def test_a_bad_timeout_setting_is_a_clear_error(cache, monkeypatch):
+    monkeypatch.setenv("COURSE_DOWNLOAD_TIMEOUT", "soon")
+    with pytest.raises(CourseDataError) as caught:
+        pets.download_pets(base_url=dead_url(), cache=cache)
+    assert_bilingual(caught.value, "COURSE_DOWNLOAD_TIMEOUT", "soon")
+
+
+# --- 10. addresses tried in order, each copy held to the same md5 ----------------------------
+
+def test_pets_addresses_thor_first_then_the_old_one_then_the_mirror(monkeypatch):
+    assert pets.pets_urls() == ["https://thor.robots.ox.ac.uk/datasets/pets/",
+                                "https://www.robots.ox.ac.uk/~vgg/data/pets/data/"]
+    monkeypatch.setenv("COURSE_PETS_URL", "http://mirror.example/pets/")
+    assert pets.pets_urls() == ["https://thor.robots.ox.ac.uk/datasets/pets/",
+                                "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
+                                "http://mirror.example/pets/"]
+    assert pets.pets_urls("http://only.example/") == ["http://only.example/"]
+
+
+def _second_server(pets_archives):
+    """Another local server that serves wrong copies (a stale mirror) of both archives."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    httpd.routes, httpd.requests, httpd.released = {}, [], threading.Event()
+    for fname, body in pets_archives.items():
+        httpd.routes["/" + fname] = (body[::-1], len(body), False)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return httpd
+
+
+def test_each_address_in_turn_until_a_copy_has_the_md5(serve_pets, cache, pets_archives, monkeypatch, silent_url):
+    stale = _second_server(pets_archives)
+    try:
+        stale_url = f"http://127.0.0.1:{stale.server_address[1]}"
+        monkeypatch.setattr(pets, "OFFICIAL_URLS", (dead_url(), silent_url, stale_url))
+        monkeypatch.setenv("COURSE_PETS_URL", serve_pets.url)
+        layout = pets.download_pets(cache=cache, timeout=0.5)
+    finally:
+        stale.shutdown()
+        stale.server_close()
+    assert len(pets.build_index(layout).records) == 4 * PER_BREED
+    assert stale.requests == ["/images.tar.gz", "/annotations.tar.gz"]  # tried, refused by md5
+    assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
+    assert {p.name for p in datasets(cache).glob("*.corrupt")} == {f + ".corrupt" for f in PETS_FILES}
+
+
+def test_every_address_failing_names_each_and_the_local_folder(cache, monkeypatch, silent_url):
+    first = dead_url()
+    monkeypatch.setattr(pets, "OFFICIAL_URLS", (first, silent_url))
+    with pytest.raises(CourseDataError) as caught:
+        pets.download_pets(cache=cache, timeout=0.5)
+    assert_local_data_hint(caught.value)
+    assert_bilingual(caught.value, f"{first}/images.tar.gz", f"{silent_url}/images.tar.gz")
+
+
+def test_dogs_cats_mirror_after_microsoft(server, cache, dogs_cats_zip, monkeypatch):
+    server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
+    monkeypatch.setattr(dogs_cats, "OFFICIAL_URL", f"{dead_url()}/{DOGS_CATS_ZIP}")
+    monkeypatch.setenv("COURSE_DOGS_CATS_URL", f"{server.url}/{DOGS_CATS_ZIP}")
+    folder = dogs_cats.download_dogs_cats(cache=cache, timeout=0.5)
+    assert (folder / "PetImages" / "Cat").is_dir() and server.hits(DOGS_CATS_ZIP) == 1
+
+
+# --- 11. an archive counts as unpacked only when the unpacking finished ----------------------
+
+def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
+    layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    extracted = datasets(cache) / "images_extracted"
+    names = sorted(p.name for p in layout.images_dir.iterdir())
+    (extracted / ".course-extracted").unlink()  # as if the unpacking had been interrupted
+    for path in sorted(layout.images_dir.iterdir())[len(names) // 2:]:
+        path.unlink()
+    (layout.images_dir / "partial.jpg.tmp").write_bytes(b"half")
+
+    again = pets.download_pets(base_url=serve_pets.url, cache=cache)
+
+    assert sorted(p.name for p in again.images_dir.iterdir()) == names
+    assert (extracted / ".course-extracted").exists()
+    assert serve_pets.hits("images.tar.gz") == 1  # unpacked from the checked archive, not fetched again

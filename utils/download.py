@@ -45,11 +45,14 @@ def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout:
     else:
         if len(failures) == 1:
             raise failures[0][1]
+        # Each message names its address; the advice on local data is given once, at the end.
         raise CourseDataError(
             f"'{fname}' 을(를) 어느 주소에서도 받지 못했습니다:\n"
-            + "\n".join(f"  - {u}: {e.korean}" for u, e in failures) + f"\n{_LOCAL_DATA_KO}",
+            + "\n".join(f"  - {e.korean.replace(' ' + _LOCAL_DATA_KO, '')}" for _, e in failures)
+            + f"\n{_LOCAL_DATA_KO}",
             f"Could not get '{fname}' from any address:\n"
-            + "\n".join(f"  - {u}: {e.english}" for u, e in failures) + f"\n{_LOCAL_DATA_EN}",
+            + "\n".join(f"  - {e.english.replace(' ' + _LOCAL_DATA_EN, '')}" for _, e in failures)
+            + f"\n{_LOCAL_DATA_EN}",
         )
 
     import keras
