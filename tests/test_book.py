@@ -106,3 +106,12 @@ def test_pages_render_korean_text_and_stored_plots(site, browser):
         shot = ARTIFACTS / f"{name}.png"
         browser(f"--screenshot={shot}", pages[name].as_uri())
         assert shot.stat().st_size > 20_000, f"{name}: empty screenshot"
+
+
+def test_worked_solutions_are_collapsed_behind_a_korean_toggle(site):
+    for chapter in CHAPTERS:
+        html = (site / "notebooks" / f"{chapter}.html").read_text()
+        solutions = re.findall(r'<div class="cell tag_hide-input[^"]*"', html)
+        # the setup cell plus one worked solution per exercise, each behind a closed <details>
+        assert len(solutions) >= 1 + 3, f"{chapter}: solutions are not collapsed"
+        assert "코드 보기" in html and "Show code cell" not in html, chapter

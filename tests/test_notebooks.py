@@ -72,3 +72,36 @@ def test_committed_outputs_come_from_one_clean_real_run(path):
     report = "".join(text_of(o) for o in cells[1]["outputs"])
     assert "cpu" in report and "로컬 폴더" in report and "sample" in report, "commit outputs of a cpu run on the real samples"
     assert "synthetic" not in report
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_ends_with_a_summary_then_self_checked_exercises(path):
+    cells = _cells(path)
+    texts = [source(c) for c in cells]
+    summary = max(i for i, t in enumerate(texts) if cells[i]["cell_type"] == "markdown" and "측정 요약" in t)
+    exercises = next(i for i, t in enumerate(texts) if t.startswith("## 연습 문제"))
+    assert summary < exercises, "the measurement summary comes before the exercises"
+    last_code_before = [c for c in cells[summary:exercises] if c["cell_type"] == "code"]
+    assert last_code_before, "the summary heading is followed by the code that prints it"
+    tasks = [t for t in texts[exercises:] if re.match(r"### 연습 문제 \d", t)]
+    assert 3 <= len(tasks) <= 5
+    code = [c for c in cells[exercises:] if c["cell_type"] == "code"]
+    blanks = [c for c in code if "answer = None" in source(c)]
+    solutions = [c for c in code if "hide-input" in c["metadata"].get("tags", [])]
+    assert len(blanks) == len(solutions) == len(tasks)
+    for cell in code:  # CI compares what the checks print
+        assert "nbval-check-output" in cell["metadata"].get("tags", [])
+    for cell in blanks:
+        assert "아직 답하지 않았습니다" in "".join(text_of(o) for o in cell["outputs"])
+    for cell in solutions:
+        assert "정답입니다" in "".join(text_of(o) for o in cell["outputs"])
+
+
+def test_no_notebook_hides_an_nbval_marker_in_its_source():
+    for path in NOTEBOOKS:
+        for cell in code_cells(path):
+            assert "NBVAL" not in source(cell), f"{path.name}: use the nbval-check-output tag"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -24,6 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 REAL_SAMPLES = ROOT.parent / "shared" / "data"
+# The Colab leg: Colab's Python, TensorFlow and Keras (.ci/colab-constraints.txt), everything
+# else at the newest versions those allow.
+COLAB_PYTHON = "3.13"
+COLAB_VENV = ROOT / ".venv-colab"
+COLAB_CONSTRAINTS = ROOT / ".ci" / "colab-constraints.txt"
+COLAB_PACKAGES = ["tensorflow", "keras", "matplotlib", "numpy", "pandas", "pillow",
+                  "koreanize-matplotlib", "ipykernel", "pytest", "nbval", "pyyaml"]
 
 
 def venv_python() -> Path:
@@ -46,6 +54,38 @@ def ensure_environment() -> None:
     run([venv_python(), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     run([venv_python(), "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS])
     stamp.write_text(wanted)
+
+
+def find_colab_python() -> Path:
+    """Python 3.13 for the Colab leg: COURSE_COLAB_PYTHON, then PATH, then pyenv. Never another version."""
+    candidates = [os.environ.get("COURSE_COLAB_PYTHON"), shutil.which(f"python{COLAB_PYTHON}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}"))
+    for candidate in filter(None, candidates):
+        version = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                 capture_output=True, text=True)
+        if version.stdout.strip() == COLAB_PYTHON:
+            return Path(candidate)
+    print(f"오류/error: Colab 버전 검사에 필요한 Python {COLAB_PYTHON}을 찾지 못했습니다. "
+          f"pyenv install {COLAB_PYTHON} 또는 COURSE_COLAB_PYTHON=/경로/python{COLAB_PYTHON} 로 지정하세요.\n"
+          f"The Colab leg needs Python {COLAB_PYTHON} and will not run on another version; "
+          f"install it (pyenv install {COLAB_PYTHON}) or set COURSE_COLAB_PYTHON.")
+    sys.exit(1)
+
+
+def ensure_colab_environment() -> Path:
+    """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the constraints change."""
+    python = COLAB_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}")
+        run([find_colab_python(), "-m", "venv", COLAB_VENV])
+    stamp = COLAB_VENV / ".constraints.sha256"
+    wanted = hashlib.sha256(COLAB_CONSTRAINTS.read_bytes() + " ".join(COLAB_PACKAGES).encode()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        run([python, "-m", "pip", "install", "--quiet", "-c", COLAB_CONSTRAINTS, *COLAB_PACKAGES])
+        stamp.write_text(wanted)
+    return python
 
 
 def run(command, env=None) -> None:
@@ -77,13 +117,29 @@ def build_book() -> None:
     print(f"책 / book: {ROOT / '_build' / 'html' / 'index.html'}")
 
 
+def lint() -> None:
+    """One formatter and linter for modules and notebooks (settings in ruff.toml)."""
+    run([tool("ruff"), "format", "--check", "."])
+    run([tool("ruff"), "check", "."])
+
+
 def test() -> None:
-    """Unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval."""
+    """Lint, unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval."""
+    lint()
     run([venv_python(), "-m", "pytest", "tests"])
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
-    run([venv_python(), "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+    nbval(venv_python(), env)
+    colab_python = ensure_colab_environment()
+    print(f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions (Python {COLAB_PYTHON})")
+    run([colab_python, "-c", "import sys, tensorflow, keras; "
+         "print('Python', sys.version.split()[0], '| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"])
+    nbval(colab_python, env)
+
+
+def nbval(python, env) -> None:
+    run([python, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
          "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "notebooks"], env=env)
 
 
