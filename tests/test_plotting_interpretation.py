@@ -38,7 +38,11 @@ def _save_without_warnings(fig):
 
 
 def _image_axes(fig):
-    return [ax for ax in fig.axes if ax.get_visible() and ax.images and ax.get_label() != "<colorbar>"]
+    return [
+        ax
+        for ax in fig.axes
+        if ax.get_visible() and ax.images and ax.get_label() != "<colorbar>"
+    ]
 
 
 # ------------------------------------------------------------------ normalize_heatmap
@@ -49,7 +53,9 @@ def test_normalize_heatmap_scales_to_unit_max_and_clips_negatives():
     assert out.dtype == np.float32
 
 
-@pytest.mark.parametrize("heatmap", [np.zeros((3, 3)), -np.ones((3, 3)), np.full((3, 3, 1), np.nan)])
+@pytest.mark.parametrize(
+    "heatmap", [np.zeros((3, 3)), -np.ones((3, 3)), np.full((3, 3, 1), np.nan)]
+)
 def test_normalize_heatmap_of_an_empty_map_is_zero_not_nan(heatmap):
     out = normalize_heatmap(heatmap)
     assert out.shape == (3, 3) and not np.isnan(out).any() and out.max() == 0
@@ -68,14 +74,18 @@ def test_overlay_stretches_a_small_heatmap_over_the_whole_photo():
     photo, drawn = ax.images
     assert photo.get_extent() == drawn.get_extent() == [0, 60, 40, 0]
     assert drawn is heat and heat.get_array().shape == (5, 5)
-    assert heat.get_clim() == (0.0, 1.0) and float(heat.get_array().max()) == pytest.approx(1.0)
+    assert heat.get_clim() == (0.0, 1.0) and float(
+        heat.get_array().max()
+    ) == pytest.approx(1.0)
     assert ax.get_xlim() == (0, 60) and ax.get_ylim() == (40, 0)
 
 
 def test_overlay_marks_the_point_and_the_box_in_normalized_coordinates():
     fig, ax = plt.subplots()
     image = np.zeros((40, 80, 3), np.uint8)
-    overlay_heatmap(ax, image, np.ones((4, 4)), point=(0.5, 0.25), box=[0.1, 0.2, 0.6, 0.7])
+    overlay_heatmap(
+        ax, image, np.ones((4, 4)), point=(0.5, 0.25), box=[0.1, 0.2, 0.6, 0.7]
+    )
     (marker,) = ax.lines
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (40.0, 10.0)
     (rect,) = [p for p in ax.patches if isinstance(p, Rectangle)]
@@ -87,9 +97,15 @@ def test_overlay_marks_the_point_and_the_box_in_normalized_coordinates():
 def test_show_heatmaps_one_panel_per_photo_with_titles_colorbar_and_legend():
     images = RNG.random((3, 32, 32, 3))
     maps = RNG.random((3, 4, 4))
-    fig = show_heatmaps(images, maps, titles=["고양이 0.9", "개 0.2", "고양이 0.6"],
-                        points=[(0.5, 0.5), None, (0.1, 0.9)], boxes=[None, [0, 0, 1, 1], None],
-                        ncols=2, title="Grad-CAM")
+    fig = show_heatmaps(
+        images,
+        maps,
+        titles=["고양이 0.9", "개 0.2", "고양이 0.6"],
+        points=[(0.5, 0.5), None, (0.1, 0.9)],
+        boxes=[None, [0, 0, 1, 1], None],
+        ncols=2,
+        title="Grad-CAM",
+    )
     panels = _image_axes(fig)
     assert len(panels) == 3
     assert [ax.get_title() for ax in panels] == ["고양이 0.9", "개 0.2", "고양이 0.6"]
@@ -123,7 +139,9 @@ def test_activation_rows_one_row_per_layer_each_with_its_own_colour_range():
     small = np.zeros((1, 16, 16, 4), np.float32)
     small[..., 1] = 2.0
     big = RNG.random((4, 4, 12)).astype(np.float32) * 100
-    fig = show_activation_rows({"block1_relu2": small, "block4_relu2": big}, max_channels=6)
+    fig = show_activation_rows(
+        {"block1_relu2": small, "block4_relu2": big}, max_channels=6
+    )
     panels = _image_axes(fig)
     assert len(panels) == 4 + 6  # the first layer has only 4 channels: 2 cells hidden
     first, second = panels[:4], panels[4:]
@@ -142,16 +160,28 @@ def test_activation_rows_rejects_a_batch_of_several_images():
 
 # ------------------------------------------------------------------ show_filter_patterns
 def test_filter_patterns_are_shown_in_0_1_with_filter_numbers():
-    patterns = {"block1_conv2": RNG.normal(0, 30, (3, 20, 20, 3)),
-                "block3_conv2": [np.full((20, 20, 3), 7.0), RNG.normal(5, 1, (20, 20, 3))]}
-    fig = show_filter_patterns(patterns, filter_ids={"block1_conv2": [0, 5, 9], "block3_conv2": [2, 3]})
+    patterns = {
+        "block1_conv2": RNG.normal(0, 30, (3, 20, 20, 3)),
+        "block3_conv2": [np.full((20, 20, 3), 7.0), RNG.normal(5, 1, (20, 20, 3))],
+    }
+    fig = show_filter_patterns(
+        patterns, filter_ids={"block1_conv2": [0, 5, 9], "block3_conv2": [2, 3]}
+    )
     panels = _image_axes(fig)
     assert len(panels) == 5
     for ax in panels:
         shown = np.asarray(ax.images[0].get_array())
         assert shown.min() >= 0 and shown.max() <= 1 and not np.isnan(shown).any()
-    assert [ax.get_title() for ax in panels] == ["필터 0", "필터 5", "필터 9", "필터 2", "필터 3"]
-    np.testing.assert_allclose(np.asarray(panels[3].images[0].get_array()), 0.5)  # flat pattern: grey
+    assert [ax.get_title() for ax in panels] == [
+        "필터 0",
+        "필터 5",
+        "필터 9",
+        "필터 2",
+        "필터 3",
+    ]
+    np.testing.assert_allclose(
+        np.asarray(panels[3].images[0].get_array()), 0.5
+    )  # flat pattern: grey
     assert "입력 패턴" in fig._suptitle.get_text()
     _save_without_warnings(fig)
 

@@ -684,7 +684,7 @@ def show_activation_rows(activations, max_channels=8, title=None):
         maps[f"{name}\n{fm.shape[0]}×{fm.shape[1]}×{fm.shape[2]}"] = fm
     ncols = min(int(max_channels), max(fm.shape[-1] for fm in maps.values()))
     fig, grid = _panel_rows(maps, ncols, 1.6, 1.6)
-    for (name, fm), row in zip(maps.items(), grid):
+    for fm, row in zip(maps.values(), grid):
         shown = fm[..., :ncols]
         vmin, vmax = float(shown.min()), float(shown.max())
         for c, ax in enumerate(row):
