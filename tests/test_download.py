@@ -157,6 +157,8 @@ def dead_url() -> str:
 @pytest.fixture
 def silent_url():
     """A server that accepts connections (the kernel does, from the backlog) and never answers."""
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(20)  # should the course's own timeout ever break: fail, never hang
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
@@ -164,6 +166,7 @@ def silent_url():
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()
+        socket.setdefaulttimeout(previous_timeout)
 
 
 def assert_bilingual(error: CourseDataError, *needles: str):
