@@ -8,7 +8,8 @@ numpy  - the lecture's way: list ``images/*.jpg`` and ``annotations/trimaps/*.pn
          every photo (trimaps with ``color_mode="grayscale"``) into preallocated float32 /
          uint8 arrays, then batches of 32 sliced from the arrays.
 tfdata - the course's way: ``utils.pets.load_pets_index`` (lists, parses the labels and
-         decodes every file once to leave out broken ones), then
+         decodes every file once, with the decoder training uses, to leave out broken
+         ones; the verdicts are remembered in ``COURSE_CACHE_DIR/checks``), then
          ``utils.pets.make_dataset(records, (200, 200), 32)`` with its defaults.
 
 Both are timed from the same point: after ``import tensorflow, keras, utils.pets``
@@ -85,13 +86,22 @@ def course_tfdata(data: Path, image_size, batch_size, timer, knobs):
     if not knobs["custom"]:
         return index_s, len(records), [pets.make_dataset(records, image_size, batch_size)] * knobs["epochs"]
 
+    import numpy as np
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices({"image": [r.image_path for r in records],
-                                             "mask": [r.trimap_path for r in records]})
+    from utils import images
 
-    def decode(row):
-        return pets.load_image(row["image"], image_size), pets.load_mask(row["mask"], image_size)
+    ds = tf.data.Dataset.from_tensor_slices({
+        "image": [r.image_path for r in records],
+        "image_fp": np.array([r.image_fingerprint for r in records], np.int64),
+        "mask": [r.trimap_path for r in records],
+        "mask_fp": np.array([r.trimap_fingerprint for r in records], np.int64),
+    })
+
+    def decode(row):  # make_dataset's steps: read (bytes as checked), decode, resize
+        photo = images.decode_photo(images.read_unchanged(row["image"], row["image_fp"]))
+        trimap = images.read_unchanged(row["mask"], row["mask_fp"])
+        return images.resize_photo(photo, image_size), pets._mask_from_bytes(trimap, row["mask"], image_size)
 
     ds = ds.map(decode, num_parallel_calls=knobs["parallel"], deterministic=knobs["deterministic"])
     if knobs["cache"]:
