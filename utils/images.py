@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -91,8 +92,16 @@ def read_unchanged(path, expected):
 
 # --- the checks --------------------------------------------------------------------------
 
-@functools.cache
+_GRAPH_LOCK = threading.Lock()
+
+
 def _graph_checks():
+    with _GRAPH_LOCK:  # the checks run in threads: build (and trace) the functions once
+        return _build_graph_checks()
+
+
+@functools.cache
+def _build_graph_checks():
     """The decoders above, each with its summary, as graph functions: one call per file
     instead of a dozen eager ops (the decode itself is the same op with the same options)."""
     import tensorflow as tf
