@@ -47,9 +47,14 @@ def lecture_numpy(data: Path, image_size, batch_size, timer):
     from keras.utils import img_to_array, load_img
 
     input_dir, target_dir = data / "images", data / "annotations" / "trimaps"
-    input_img_paths = sorted(str(input_dir / f) for f in os.listdir(input_dir) if f.endswith(".jpg"))
-    target_paths = sorted(str(target_dir / f) for f in os.listdir(target_dir)
-                          if f.endswith(".png") and not f.startswith("."))
+    input_img_paths = sorted(
+        str(input_dir / f) for f in os.listdir(input_dir) if f.endswith(".jpg")
+    )
+    target_paths = sorted(
+        str(target_dir / f)
+        for f in os.listdir(target_dir)
+        if f.endswith(".png") and not f.startswith(".")
+    )
     random.Random(1337).shuffle(input_img_paths)
     random.Random(1337).shuffle(target_paths)
     index_s = timer()
@@ -59,7 +64,9 @@ def lecture_numpy(data: Path, image_size, batch_size, timer):
         return img_to_array(load_img(path, target_size=image_size))
 
     def path_to_target(path):
-        img = img_to_array(load_img(path, target_size=image_size, color_mode="grayscale"))
+        img = img_to_array(
+            load_img(path, target_size=image_size, color_mode="grayscale")
+        )
         return img.astype("uint8") - 1
 
     num_imgs = len(input_img_paths)
@@ -71,7 +78,10 @@ def lecture_numpy(data: Path, image_size, batch_size, timer):
 
     def batches():
         for start in range(0, num_imgs, batch_size):
-            yield input_imgs[start:start + batch_size].copy(), targets[start:start + batch_size].copy()
+            yield (
+                input_imgs[start : start + batch_size].copy(),
+                targets[start : start + batch_size].copy(),
+            )
 
     return index_s, num_imgs, [batches()]
 
@@ -84,26 +94,40 @@ def course_tfdata(data: Path, image_size, batch_size, timer, knobs):
     index_s = timer()
     timer.index_cpu = cpu_seconds()
     if not knobs["custom"]:
-        return index_s, len(records), [pets.make_dataset(records, image_size, batch_size)] * knobs["epochs"]
+        return (
+            index_s,
+            len(records),
+            [pets.make_dataset(records, image_size, batch_size)] * knobs["epochs"],
+        )
 
     import numpy as np
     import tensorflow as tf
 
     from utils import images
 
-    ds = tf.data.Dataset.from_tensor_slices({
-        "image": [r.image_path for r in records],
-        "image_fp": np.array([r.image_fingerprint for r in records], np.int64),
-        "mask": [r.trimap_path for r in records],
-        "mask_fp": np.array([r.trimap_fingerprint for r in records], np.int64),
-    })
+    ds = tf.data.Dataset.from_tensor_slices(
+        {
+            "image": [r.image_path for r in records],
+            "image_fp": np.array([r.image_fingerprint for r in records], np.int64),
+            "mask": [r.trimap_path for r in records],
+            "mask_fp": np.array([r.trimap_fingerprint for r in records], np.int64),
+        }
+    )
 
     def decode(row):  # make_dataset's steps: read (bytes as checked), decode, resize
-        photo = images.decode_photo(images.read_unchanged(row["image"], row["image_fp"]))
+        photo = images.decode_photo(
+            images.read_unchanged(row["image"], row["image_fp"])
+        )
         trimap = images.read_unchanged(row["mask"], row["mask_fp"])
-        return images.resize_photo(photo, image_size), pets._mask_from_bytes(trimap, row["mask"], image_size)
+        return images.resize_photo(photo, image_size), pets._mask_from_bytes(
+            trimap, row["mask"], image_size
+        )
 
-    ds = ds.map(decode, num_parallel_calls=knobs["parallel"], deterministic=knobs["deterministic"])
+    ds = ds.map(
+        decode,
+        num_parallel_calls=knobs["parallel"],
+        deterministic=knobs["deterministic"],
+    )
     if knobs["cache"]:
         ds = ds.cache()
     ds = ds.batch(batch_size)
@@ -114,16 +138,37 @@ def course_tfdata(data: Path, image_size, batch_size, timer, knobs):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="a Pets folder in the official layout")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="a Pets folder in the official layout"
+    )
     parser.add_argument("--method", choices=("numpy", "tfdata"), required=True)
     parser.add_argument("--image-size", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=32)
-    knob = parser.add_argument_group("tfdata tuning knobs (any of them: a copy of make_dataset's steps)")
-    knob.add_argument("--parallel", default=None, help="num_parallel_calls: auto or a number (default auto)")
-    knob.add_argument("--prefetch", default=None, help="prefetch buffer: auto, or 0 for none (default auto)")
-    knob.add_argument("--cache", action="store_true", help="cache the decoded examples in memory")
-    knob.add_argument("--no-deterministic", action="store_true", help="map(..., deterministic=False)")
-    knob.add_argument("--epochs", type=int, default=1, help="passes over the data; all are timed apart")
+    knob = parser.add_argument_group(
+        "tfdata tuning knobs (any of them: a copy of make_dataset's steps)"
+    )
+    knob.add_argument(
+        "--parallel",
+        default=None,
+        help="num_parallel_calls: auto or a number (default auto)",
+    )
+    knob.add_argument(
+        "--prefetch",
+        default=None,
+        help="prefetch buffer: auto, or 0 for none (default auto)",
+    )
+    knob.add_argument(
+        "--cache", action="store_true", help="cache the decoded examples in memory"
+    )
+    knob.add_argument(
+        "--no-deterministic", action="store_true", help="map(..., deterministic=False)"
+    )
+    knob.add_argument(
+        "--epochs",
+        type=int,
+        default=1,
+        help="passes over the data; all are timed apart",
+    )
     args = parser.parse_args()
 
     import keras  # noqa: F401  (both methods need TensorFlow and Keras; import them before timing)
@@ -139,21 +184,33 @@ def main() -> None:
     knobs = {
         "custom": custom,
         "parallel": auto if args.parallel in (None, "auto") else int(args.parallel),
-        "prefetch": auto if args.prefetch in (None, "auto") else (int(args.prefetch) or None),
+        "prefetch": auto
+        if args.prefetch in (None, "auto")
+        else (int(args.prefetch) or None),
         "cache": args.cache,
         "deterministic": not args.no_deterministic,
         "epochs": args.epochs,
     }
-    variant = "course default (make_dataset)" if args.method == "tfdata" and not custom else args.method
+    variant = (
+        "course default (make_dataset)"
+        if args.method == "tfdata" and not custom
+        else args.method
+    )
     if args.method == "tfdata" and custom:
-        variant = (f"parallel={args.parallel or 'auto'}, prefetch={args.prefetch or 'auto'}, "
-                   f"cache={args.cache}, deterministic={not args.no_deterministic}")
+        variant = (
+            f"parallel={args.parallel or 'auto'}, prefetch={args.prefetch or 'auto'}, "
+            f"cache={args.cache}, deterministic={not args.no_deterministic}"
+        )
 
     timer, cpu0 = Timer(), cpu_seconds()
     if args.method == "numpy":
-        index_s, count, passes = lecture_numpy(args.data, image_size, args.batch_size, timer)
+        index_s, count, passes = lecture_numpy(
+            args.data, image_size, args.batch_size, timer
+        )
     else:
-        index_s, count, passes = course_tfdata(args.data, image_size, args.batch_size, timer, knobs)
+        index_s, count, passes = course_tfdata(
+            args.data, image_size, args.batch_size, timer, knobs
+        )
 
     first_batch_s, epoch_s, images, shapes = None, [], 0, None
     for epoch, batches in enumerate(passes):
@@ -167,28 +224,34 @@ def main() -> None:
         epoch_s.append(timer() - (index_s if epoch == 0 else epoch_start))
         images += seen
     total_s = timer()
-    emit({
-        "kind": "input_pipeline",
-        "method": args.method,
-        "variant": variant,
-        "images": count,
-        "image_size": list(image_size),
-        "batch_size": args.batch_size,
-        "import_s": round(import_s, 2),
-        "index_s": round(index_s, 3),
-        "first_batch_s": round(first_batch_s, 3),
-        "first_batch_after_index_s": round(first_batch_s - index_s, 3),
-        "pass_s": round(epoch_s[0] + index_s, 3),  # first full pass, indexing included
-        "epoch_s": [round(s, 2) for s in epoch_s],  # each pass after indexing
-        "images_per_s": round(count / epoch_s[0], 1),  # first pass, after indexing
-        "last_pass_images_per_s": round(count / epoch_s[-1], 1),
-        "index_cpu_s": round(timer.index_cpu - cpu0, 2),
-        "cpu_s_per_image": round((cpu_seconds() - timer.index_cpu) / images, 4),  # after indexing
-        "total_s": round(total_s, 2),
-        "rss_after_imports_mb": round(rss_after_imports, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "batch": shapes,
-    })
+    emit(
+        {
+            "kind": "input_pipeline",
+            "method": args.method,
+            "variant": variant,
+            "images": count,
+            "image_size": list(image_size),
+            "batch_size": args.batch_size,
+            "import_s": round(import_s, 2),
+            "index_s": round(index_s, 3),
+            "first_batch_s": round(first_batch_s, 3),
+            "first_batch_after_index_s": round(first_batch_s - index_s, 3),
+            "pass_s": round(
+                epoch_s[0] + index_s, 3
+            ),  # first full pass, indexing included
+            "epoch_s": [round(s, 2) for s in epoch_s],  # each pass after indexing
+            "images_per_s": round(count / epoch_s[0], 1),  # first pass, after indexing
+            "last_pass_images_per_s": round(count / epoch_s[-1], 1),
+            "index_cpu_s": round(timer.index_cpu - cpu0, 2),
+            "cpu_s_per_image": round(
+                (cpu_seconds() - timer.index_cpu) / images, 4
+            ),  # after indexing
+            "total_s": round(total_s, 2),
+            "rss_after_imports_mb": round(rss_after_imports, 1),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "batch": shapes,
+        }
+    )
 
 
 if __name__ == "__main__":

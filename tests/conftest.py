@@ -17,8 +17,14 @@ def test_cache(tmp_path_factory) -> Path:
 def _no_data_settings(monkeypatch, test_cache):
     """Tests choose their data explicitly, whatever the shell running them has set,
     and nothing they cache lands in the home folder."""
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_SCALE", "COURSE_PETS_URL", "COURSE_DOGS_CATS_URL",
-                 "COURSE_DOWNLOAD_TIMEOUT"):
+    for name in (
+        "COURSE_DATA_DIR",
+        "COURSE_DATA",
+        "COURSE_SCALE",
+        "COURSE_PETS_URL",
+        "COURSE_DOGS_CATS_URL",
+        "COURSE_DOWNLOAD_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(test_cache))
 
@@ -26,7 +32,9 @@ def _no_data_settings(monkeypatch, test_cache):
 @pytest.fixture(scope="session")
 def synthetic_pets(tmp_path_factory) -> Path:
     """A generated Pets set (4 breeds x 12 photos); read-only by convention: copy before changing."""
-    return make_synthetic_pets(tmp_path_factory.mktemp("pets") / "oxford-iiit-pet", per_breed=12)
+    return make_synthetic_pets(
+        tmp_path_factory.mktemp("pets") / "oxford-iiit-pet", per_breed=12
+    )
 
 
 @pytest.fixture
@@ -37,11 +45,15 @@ def pets_copy(synthetic_pets, tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_dogs_cats(tmp_path_factory) -> Path:
-    return make_synthetic_dogs_cats(tmp_path_factory.mktemp("dc") / "dogs-vs-cats", per_class=30)
+    return make_synthetic_dogs_cats(
+        tmp_path_factory.mktemp("dc") / "dogs-vs-cats", per_class=30
+    )
 
 
 @pytest.fixture
 def real_data() -> Path:
     if not REAL_DATA.is_dir():
-        pytest.skip(f"real samples not found at {REAL_DATA} (they live beside the repository in CI)")
+        pytest.skip(
+            f"real samples not found at {REAL_DATA} (they live beside the repository in CI)"
+        )
     return REAL_DATA

@@ -23,18 +23,26 @@ def test_microsoft_layout(tmp_path):
     folder = make_synthetic_dogs_cats(tmp_path / "ms", per_class=5, layout="microsoft")
     assert (folder / "PetImages" / "Dog" / "4.jpg").exists()
     index = dogs_cats.build_index(folder)
-    assert sorted((p.label, p.number) for p in index.photos) == [(k, n) for k in (0, 1) for n in range(5)]
+    assert sorted((p.label, p.number) for p in index.photos) == [
+        (k, n) for k in (0, 1) for n in range(5)
+    ]
 
 
 def _break_microsoft(folder):
     """Broken files whose numbers are also good files of the other class."""
     cat, dog = folder / "PetImages" / "Cat", folder / "PetImages" / "Dog"
     good = (cat / "0.jpg").read_bytes()
-    (cat / "3.jpg").write_bytes(b"")  # empty, as Microsoft's Cat/666.jpg; Dog/3.jpg is good
+    (cat / "3.jpg").write_bytes(
+        b""
+    )  # empty, as Microsoft's Cat/666.jpg; Dog/3.jpg is good
     (dog / "5.jpg").write_bytes(good[: len(good) // 3])  # cut; Cat/5.jpg is good
-    with Image.open(dog / "1.jpg") as image:  # a 1-bit BMP named .jpg; Cat/1.jpg is good
+    with Image.open(
+        dog / "1.jpg"
+    ) as image:  # a 1-bit BMP named .jpg; Cat/1.jpg is good
         image.convert("1").save(dog / "1.jpg", format="BMP")
-    (cat / "4.jpg").write_bytes(good[:100] + os.urandom(len(good) - 100))  # garbage; Dog/4.jpg is good
+    (cat / "4.jpg").write_bytes(
+        good[:100] + os.urandom(len(good) - 100)
+    )  # garbage; Dog/4.jpg is good
 
 
 def test_microsoft_layout_verdicts_never_pass_between_cat_and_dog(tmp_path):
@@ -46,8 +54,16 @@ def test_microsoft_layout_verdicts_never_pass_between_cat_and_dog(tmp_path):
         index = dogs_cats.build_index(folder, cache=cache)
         assert set(index.skipped) == broken, run
         kept = {(p.label, p.number) for p in index.photos}
-        assert kept == {(k, n) for k in (0, 1) for n in range(8)} - {(0, 3), (1, 5), (1, 1), (0, 4)}
-        assert all(f"/{'Cat' if p.label == 0 else 'Dog'}/{p.number}.jpg" in p.path for p in index.photos)
+        assert kept == {(k, n) for k in (0, 1) for n in range(8)} - {
+            (0, 3),
+            (1, 5),
+            (1, 1),
+            (0, 4),
+        }
+        assert all(
+            f"/{'Cat' if p.label == 0 else 'Dog'}/{p.number}.jpg" in p.path
+            for p in index.photos
+        )
         _, y = next(iter(dogs_cats.make_dataset(index.photos, (16, 16), batch_size=64)))
         assert y.numpy().tolist() == [p.label for p in index.photos]
     report = index.report()
@@ -60,17 +76,26 @@ def test_bad_files_are_found_by_decoding(synthetic_dogs_cats, tmp_path):
     train = folder / "train"
     good = (train / "cat.0.jpg").read_bytes()
     (train / "cat.1.jpg").write_bytes(b"")  # empty, as in Microsoft's zip
-    (train / "cat.2.jpg").write_bytes(good[:200] + os.urandom(3000))  # real JPEG header, garbage after
+    (train / "cat.2.jpg").write_bytes(
+        good[:200] + os.urandom(3000)
+    )  # real JPEG header, garbage after
     (train / "dog.3.jpg").write_bytes(good[: len(good) // 3])  # truncated
     with Image.open(train / "dog.4.jpg") as image:  # a PNG named .jpg decodes: kept
         image.save(train / "dog.4.jpg", format="PNG")
     (train / "Thumbs.db").write_bytes(b"\x00" * 10)
     index = dogs_cats.build_index(folder)
-    assert set(index.skipped) == {"train/cat.1.jpg", "train/cat.2.jpg", "train/dog.3.jpg", "train/Thumbs.db"}
+    assert set(index.skipped) == {
+        "train/cat.1.jpg",
+        "train/cat.2.jpg",
+        "train/dog.3.jpg",
+        "train/Thumbs.db",
+    }
     assert len(index.photos) == 57
     assert "skipped 4" in index.report()
     x, y = next(iter(dogs_cats.make_dataset(index.photos, (32, 32), batch_size=64)))
-    assert x.shape == (57, 32, 32, 3) and y.numpy().tolist() == [p.label for p in index.photos]
+    assert x.shape == (57, 32, 32, 3) and y.numpy().tolist() == [
+        p.label for p in index.photos
+    ]
 
 
 def test_labels_follow_the_file_names(synthetic_dogs_cats):
@@ -101,7 +126,12 @@ def test_folder_in_no_known_layout(tmp_path):
 
 
 def _photos(per_class, missing=()):
-    return [Photo(f"{k}.{n}.jpg", k, n) for k in (0, 1) for n in range(per_class) if (k, n) not in missing]
+    return [
+        Photo(f"{k}.{n}.jpg", k, n)
+        for k in (0, 1)
+        for n in range(per_class)
+        if (k, n) not in missing
+    ]
 
 
 def _numbers(photos, label):
@@ -110,7 +140,11 @@ def _numbers(photos, label):
 
 def test_lecture_split_holds_exactly_the_lecture_numbers_per_class(capsys):
     splits = dogs_cats.split_photos(_photos(12500))
-    expected = {"train": range(0, 1000), "validation": range(1000, 1500), "test": range(1500, 2500)}
+    expected = {
+        "train": range(0, 1000),
+        "validation": range(1000, 1500),
+        "test": range(1500, 2500),
+    }
     for part, numbers in expected.items():
         for label in (0, 1):
             assert _numbers(splits[part], label) == list(numbers), (part, label)
@@ -119,14 +153,22 @@ def test_lecture_split_holds_exactly_the_lecture_numbers_per_class(capsys):
 
 
 def test_a_missing_number_keeps_the_lecture_split_and_is_announced(capsys):
-    photos = _photos(3000, missing={(0, 666), (1, 1200)})  # an empty Cat/666.jpg, a broken Dog/1200.jpg
+    photos = _photos(
+        3000, missing={(0, 666), (1, 1200)}
+    )  # an empty Cat/666.jpg, a broken Dog/1200.jpg
     splits = dogs_cats.split_photos(photos)
-    assert {k: len(v) for k, v in splits.items()} == {"train": 2000, "validation": 1000, "test": 2000}
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 2000,
+        "validation": 1000,
+        "test": 2000,
+    }
     assert _numbers(splits["train"], 0) == [n for n in range(1001) if n != 666]
     assert _numbers(splits["validation"], 0) == list(range(1001, 1501))
     assert _numbers(splits["test"], 0) == list(range(1501, 2501))
     assert _numbers(splits["train"], 1) == list(range(1000))
-    assert _numbers(splits["validation"], 1) == [n for n in range(1000, 1501) if n != 1200]
+    assert _numbers(splits["validation"], 1) == [
+        n for n in range(1000, 1501) if n != 1200
+    ]
     assert _numbers(splits["test"], 1) == list(range(1501, 2501))
     printed = capsys.readouterr().out
     assert "cat 666 -> 2500" in splits.note and "dog 1200 -> 2500" in splits.note
@@ -137,7 +179,11 @@ def test_a_missing_number_keeps_the_lecture_split_and_is_announced(capsys):
 
 def test_fallback_to_proportional_is_announced(capsys):
     splits = dogs_cats.split_photos(_photos(1001))
-    assert {k: len(v) for k, v in splits.items()} == {"train": 800, "validation": 400, "test": 802}
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 800,
+        "validation": 400,
+        "test": 802,
+    }
     assert "2:1:2" in splits.note and "2:1:2" in capsys.readouterr().out
     short = dogs_cats.split_photos(_photos(1200), scheme="lecture", verbose=False)
     assert len(short["test"]) == 0 and "too few photos" in short.note
@@ -145,12 +191,20 @@ def test_fallback_to_proportional_is_announced(capsys):
 
 def test_proportional_split_for_small_folders():
     splits = dogs_cats.split_photos(_photos(1001), per_class=1001)
-    assert {k: len(v) for k, v in splits.items()} == {"train": 800, "validation": 400, "test": 802}
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 800,
+        "validation": 400,
+        "test": 802,
+    }
     assert splits.note == ""  # asked for, not a fallback
     assert _numbers(splits["train"], 0) == list(range(400))
     assert _numbers(splits["validation"], 1) == list(range(400, 600))
     capped = dogs_cats.split_photos(_photos(1001), per_class=50)
-    assert {k: len(v) for k, v in capped.items()} == {"train": 40, "validation": 20, "test": 40}
+    assert {k: len(v) for k, v in capped.items()} == {
+        "train": 40,
+        "validation": 20,
+        "test": 40,
+    }
     assert _numbers(capped["test"], 1) == list(range(30, 50))
     names = [set(map(id, v)) for v in splits.values()]
     assert not (names[0] & names[1] or names[1] & names[2] or names[0] & names[2])
@@ -168,9 +222,16 @@ def test_load_arrays_mixes_classes_reproducibly(synthetic_dogs_cats):
     photos = dogs_cats.build_index(synthetic_dogs_cats).photos
     pixels, labels = dogs_cats.load_arrays(photos, (24, 24), seed=3)
     again, again_labels = dogs_cats.load_arrays(photos, (24, 24), seed=3)
-    assert pixels.shape == (60, 24, 24, 3) and sorted(labels.tolist()) == [0] * 30 + [1] * 30
+    assert (
+        pixels.shape == (60, 24, 24, 3)
+        and sorted(labels.tolist()) == [0] * 30 + [1] * 30
+    )
     assert (labels == again_labels).all() and (pixels == again).all()
-    by_pixels = {pixels[i].tobytes(): labels[i] for i in range(len(labels))}  # each photo keeps its label
+    by_pixels = {
+        pixels[i].tobytes(): labels[i] for i in range(len(labels))
+    }  # each photo keeps its label
     ordered, _ = next(iter(dogs_cats.make_dataset(photos, (24, 24), 64)))
-    assert [by_pixels[x.tobytes()] for x in ordered.numpy()] == [p.label for p in photos]
+    assert [by_pixels[x.tobytes()] for x in ordered.numpy()] == [
+        p.label for p in photos
+    ]
     assert labels[:30].tolist() != [0] * 30  # not left ordered by class

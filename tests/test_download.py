@@ -32,6 +32,7 @@ def md5(data: bytes) -> str:
 
 # --- the local server ------------------------------------------------------------------
 
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     """Serves ``server.routes[path] = (body, content_length, stall)``; records every request.
 
@@ -65,7 +66,13 @@ class LocalServer:
         self._httpd = httpd
         self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
 
-    def serve(self, name: str, body: bytes, content_length: int | None = None, stall: bool = False):
+    def serve(
+        self,
+        name: str,
+        body: bytes,
+        content_length: int | None = None,
+        stall: bool = False,
+    ):
         """Serves ``body`` at ``/name``, announcing ``content_length`` (default: the true size)."""
         length = len(body) if content_length is None else content_length
         self._httpd.routes["/" + name] = (body, length, stall)
@@ -81,12 +88,15 @@ class LocalServer:
 @pytest.fixture
 def server():
     previous_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(20)  # urlretrieve has no timeout of its own: never hang the suite
+    socket.setdefaulttimeout(
+        20
+    )  # urlretrieve has no timeout of its own: never hang the suite
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.routes, httpd.requests, httpd.released = {}, [], threading.Event()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield LocalServer(httpd)
@@ -104,6 +114,7 @@ def cache(tmp_path) -> Path:
 
 
 # --- archives built from generated data ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pets_archives(tmp_path_factory) -> dict[str, bytes]:
@@ -125,15 +136,20 @@ def serve_pets(server, pets_archives, monkeypatch):
     """Serves both good archives and makes their md5 the expected one."""
     for fname, body in pets_archives.items():
         server.serve(fname, body)
-    monkeypatch.setattr(pets, "ARCHIVE_MD5", {f: md5(b) for f, b in pets_archives.items()})
+    monkeypatch.setattr(
+        pets, "ARCHIVE_MD5", {f: md5(b) for f, b in pets_archives.items()}
+    )
     return server
 
 
 @pytest.fixture(scope="module")
 def dogs_cats_zip(tmp_path_factory) -> bytes:
     """Microsoft's layout, PetImages/Cat/N.jpg and PetImages/Dog/N.jpg, plus a Thumbs.db as theirs has."""
-    folder = make_synthetic_dogs_cats(tmp_path_factory.mktemp("dc-src") / "dogs-vs-cats",
-                                      per_class=PER_CLASS, layout="microsoft")
+    folder = make_synthetic_dogs_cats(
+        tmp_path_factory.mktemp("dc-src") / "dogs-vs-cats",
+        per_class=PER_CLASS,
+        layout="microsoft",
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
         for path in sorted((folder / "PetImages").rglob("*.jpg")):
@@ -158,7 +174,9 @@ def dead_url() -> str:
 def silent_url():
     """A server that accepts connections (the kernel does, from the backlog) and never answers."""
     previous_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(20)  # should the course's own timeout ever break: fail, never hang
+    socket.setdefaulttimeout(
+        20
+    )  # should the course's own timeout ever break: fail, never hang
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
@@ -179,11 +197,14 @@ def assert_bilingual(error: CourseDataError, *needles: str):
 
 # --- 1. good archives ------------------------------------------------------------------
 
+
 def test_download_pets_unpacks_once_and_reuses_the_cache(serve_pets, cache):
     layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
 
     assert layout.images_dir.is_dir() and layout.annotations_dir.is_dir()
-    assert layout.images_dir.is_relative_to(cache) and layout.annotations_dir.is_relative_to(cache)
+    assert layout.images_dir.is_relative_to(
+        cache
+    ) and layout.annotations_dir.is_relative_to(cache)
     index = pets.build_index(layout)
     assert len(index.records) == 4 * PER_BREED
     assert index.skipped == {}
@@ -200,8 +221,10 @@ def test_download_pets_unpacks_once_and_reuses_the_cache(serve_pets, cache):
 
 # --- 2. wrong checksum ----------------------------------------------------------------
 
+
 def test_wrong_md5_quarantines_the_file_and_the_next_run_downloads_again(
-        serve_pets, cache, pets_archives, monkeypatch):
+    serve_pets, cache, pets_archives, monkeypatch
+):
     right = dict(pets.ARCHIVE_MD5)
     monkeypatch.setattr(pets, "ARCHIVE_MD5", {**right, "images.tar.gz": "0" * 32})
 
@@ -218,13 +241,18 @@ def test_wrong_md5_quarantines_the_file_and_the_next_run_downloads_again(
     monkeypatch.setattr(pets, "ARCHIVE_MD5", right)
     layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
 
-    assert serve_pets.hits("images.tar.gz") == 2  # fetched afresh, the quarantined copy unused
+    assert (
+        serve_pets.hits("images.tar.gz") == 2
+    )  # fetched afresh, the quarantined copy unused
     assert len(pets.build_index(layout).records) == 4 * PER_BREED
 
 
 # --- 3. connection cut short (Content-Length larger than the body) -----------------------
 
-def test_body_shorter_than_content_length_leaves_no_archive(serve_pets, cache, pets_archives):
+
+def test_body_shorter_than_content_length_leaves_no_archive(
+    serve_pets, cache, pets_archives
+):
     body = pets_archives["images.tar.gz"]
     serve_pets.serve("images.tar.gz", body[: len(body) // 2], content_length=len(body))
 
@@ -240,7 +268,10 @@ def test_body_shorter_than_content_length_leaves_no_archive(serve_pets, cache, p
 
 # --- 4. a complete response of a cut archive ---------------------------------------------
 
-def test_cut_archive_fails_the_checksum_and_is_quarantined(serve_pets, cache, pets_archives):
+
+def test_cut_archive_fails_the_checksum_and_is_quarantined(
+    serve_pets, cache, pets_archives
+):
     body = pets_archives["images.tar.gz"]
     serve_pets.serve("images.tar.gz", body[: len(body) // 2])  # honest Content-Length
 
@@ -249,11 +280,14 @@ def test_cut_archive_fails_the_checksum_and_is_quarantined(serve_pets, cache, pe
 
     assert_bilingual(caught.value, "images.tar.gz", pets.ARCHIVE_MD5["images.tar.gz"])
     assert not (datasets(cache) / "images.tar.gz").exists()
-    assert (datasets(cache) / "images.tar.gz.corrupt").read_bytes() == body[: len(body) // 2]
+    assert (datasets(cache) / "images.tar.gz.corrupt").read_bytes() == body[
+        : len(body) // 2
+    ]
     assert not (datasets(cache) / "images_extracted").exists()
 
 
 # --- 5. nothing listening -------------------------------------------------------------
+
 
 def test_unreachable_server_says_to_use_course_data_dir(cache):
     with socket.socket() as sock:
@@ -269,6 +303,7 @@ def test_unreachable_server_says_to_use_course_data_dir(cache):
 
 
 # --- 6. dogs vs cats zip ---------------------------------------------------------------
+
 
 def test_download_dogs_cats_unpacks_the_microsoft_zip(server, cache, dogs_cats_zip):
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
@@ -299,11 +334,15 @@ def test_cut_dogs_cats_zip_is_quarantined(server, cache, dogs_cats_zip, recwarn)
     assert (datasets(cache) / f"{DOGS_CATS_ZIP}.corrupt").read_bytes() == cut
     assert not (datasets(cache) / "kagglecatsanddogs_5340_extracted").exists()
     # keras says it could not recognise the archive; anything else would be news.
-    unexpected = [w for w in recwarn if "Could not extract archive" not in str(w.message)]
+    unexpected = [
+        w for w in recwarn if "Could not extract archive" not in str(w.message)
+    ]
     assert not unexpected, [str(w.message) for w in unexpected]
 
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
-    folder = dogs_cats.download_dogs_cats(url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache)
+    folder = dogs_cats.download_dogs_cats(
+        url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache
+    )
     assert server.hits(DOGS_CATS_ZIP) == 2
     assert len(dogs_cats.build_index(folder).photos) == 2 * PER_CLASS
 
@@ -314,8 +353,12 @@ def _damage_first_member(zip_bytes: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zipped:
         first = zipped.infolist()[0]
     data = bytearray(zip_bytes)
-    name_len = int.from_bytes(data[first.header_offset + 26: first.header_offset + 28], "little")
-    extra_len = int.from_bytes(data[first.header_offset + 28: first.header_offset + 30], "little")
+    name_len = int.from_bytes(
+        data[first.header_offset + 26 : first.header_offset + 28], "little"
+    )
+    extra_len = int.from_bytes(
+        data[first.header_offset + 28 : first.header_offset + 30], "little"
+    )
     data[first.header_offset + 30 + name_len + extra_len] = 0xFF
     return bytes(data)
 
@@ -332,6 +375,7 @@ def test_damaged_zip_member_is_quarantined(server, cache, dogs_cats_zip):
 
 
 # --- 7. a cache that cannot be written --------------------------------------------------
+
 
 def test_unwritable_cache_names_course_cache_dir(tmp_path, server):
     blocker = tmp_path / "a-file"
@@ -361,10 +405,13 @@ def test_unwritable_cache_from_the_environment(tmp_path, monkeypatch):
 
 # --- 8. locate_pets picks the download from the environment -------------------------------
 
+
 def test_locate_pets_downloads_from_course_pets_url(serve_pets, cache, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_DATA", raising=False)
-    monkeypatch.setattr(pets, "OFFICIAL_URLS", (dead_url(),))  # official first: down here
+    monkeypatch.setattr(
+        pets, "OFFICIAL_URLS", (dead_url(),)
+    )  # official first: down here
     monkeypatch.setenv("COURSE_PETS_URL", serve_pets.url)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
 
@@ -380,6 +427,7 @@ def test_locate_pets_downloads_from_course_pets_url(serve_pets, cache, monkeypat
 
 # --- 9. servers that never answer or stall: a clear error within the timeout ----------------
 
+
 def assert_local_data_hint(error: CourseDataError):
     assert_bilingual(error, "COURSE_DATA_DIR")
     assert any("\uac00" <= ch <= "\ud7a3" for ch in error.korean)  # Korean first
@@ -393,14 +441,22 @@ def test_a_server_that_never_answers_times_out(silent_url, cache):
         pets.download_pets(base_url=silent_url, cache=cache, timeout=0.5)
     assert time.perf_counter() - start < 10
     assert_local_data_hint(caught.value)
-    assert_bilingual(caught.value, f"{silent_url}/images.tar.gz", "0.5", "COURSE_DOWNLOAD_TIMEOUT")
+    assert_bilingual(
+        caught.value, f"{silent_url}/images.tar.gz", "0.5", "COURSE_DOWNLOAD_TIMEOUT"
+    )
     assert not list(datasets(cache).glob("images.tar.gz*"))
 
 
-def test_a_transfer_that_stalls_midway_times_out(server, cache, pets_archives, monkeypatch):
+def test_a_transfer_that_stalls_midway_times_out(
+    server, cache, pets_archives, monkeypatch
+):
     body = pets_archives["images.tar.gz"]
-    server.serve("images.tar.gz", body[: len(body) // 2], content_length=len(body), stall=True)
-    monkeypatch.setenv("COURSE_DOWNLOAD_TIMEOUT", "0.5")  # the setting, from the environment
+    server.serve(
+        "images.tar.gz", body[: len(body) // 2], content_length=len(body), stall=True
+    )
+    monkeypatch.setenv(
+        "COURSE_DOWNLOAD_TIMEOUT", "0.5"
+    )  # the setting, from the environment
     start = time.perf_counter()
     with pytest.raises(CourseDataError) as caught:
         pets.download_pets(base_url=server.url, cache=cache)
@@ -408,7 +464,10 @@ def test_a_transfer_that_stalls_midway_times_out(server, cache, pets_archives, m
     assert_local_data_hint(caught.value)
     assert "0.5" in caught.value.english
     assert server.hits("images.tar.gz") == 1
-    assert not list(cache.rglob("images.tar.gz")) and not (datasets(cache) / "images_extracted").exists()
+    assert (
+        not list(cache.rglob("images.tar.gz"))
+        and not (datasets(cache) / "images_extracted").exists()
+    )
 
 
 def test_a_bad_timeout_setting_is_a_clear_error(cache, monkeypatch):
@@ -420,13 +479,18 @@ def test_a_bad_timeout_setting_is_a_clear_error(cache, monkeypatch):
 
 # --- 10. addresses tried in order, each copy held to the same md5 ----------------------------
 
+
 def test_pets_addresses_thor_first_then_the_old_one_then_the_mirror(monkeypatch):
-    assert pets.pets_urls() == ["https://thor.robots.ox.ac.uk/datasets/pets/",
-                                "https://www.robots.ox.ac.uk/~vgg/data/pets/data/"]
+    assert pets.pets_urls() == [
+        "https://thor.robots.ox.ac.uk/datasets/pets/",
+        "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
+    ]
     monkeypatch.setenv("COURSE_PETS_URL", "http://mirror.example/pets/")
-    assert pets.pets_urls() == ["https://thor.robots.ox.ac.uk/datasets/pets/",
-                                "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
-                                "http://mirror.example/pets/"]
+    assert pets.pets_urls() == [
+        "https://thor.robots.ox.ac.uk/datasets/pets/",
+        "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
+        "http://mirror.example/pets/",
+    ]
     assert pets.pets_urls("http://only.example/") == ["http://only.example/"]
 
 
@@ -437,11 +501,15 @@ def _second_server(pets_archives):
     httpd.routes, httpd.requests, httpd.released = {}, [], threading.Event()
     for fname, body in pets_archives.items():
         httpd.routes["/" + fname] = (body[::-1], len(body), False)
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     return httpd
 
 
-def test_each_address_in_turn_until_a_copy_has_the_md5(serve_pets, cache, pets_archives, monkeypatch, silent_url):
+def test_each_address_in_turn_until_a_copy_has_the_md5(
+    serve_pets, cache, pets_archives, monkeypatch, silent_url
+):
     stale = _second_server(pets_archives)
     try:
         stale_url = f"http://127.0.0.1:{stale.server_address[1]}"
@@ -452,18 +520,27 @@ def test_each_address_in_turn_until_a_copy_has_the_md5(serve_pets, cache, pets_a
         stale.shutdown()
         stale.server_close()
     assert len(pets.build_index(layout).records) == 4 * PER_BREED
-    assert stale.requests == ["/images.tar.gz", "/annotations.tar.gz"]  # tried, refused by md5
+    assert stale.requests == [
+        "/images.tar.gz",
+        "/annotations.tar.gz",
+    ]  # tried, refused by md5
     assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
-    assert {p.name for p in datasets(cache).glob("*.corrupt")} == {f + ".corrupt" for f in PETS_FILES}
+    assert {p.name for p in datasets(cache).glob("*.corrupt")} == {
+        f + ".corrupt" for f in PETS_FILES
+    }
 
 
-def test_every_address_failing_names_each_and_the_local_folder(cache, monkeypatch, silent_url):
+def test_every_address_failing_names_each_and_the_local_folder(
+    cache, monkeypatch, silent_url
+):
     first = dead_url()
     monkeypatch.setattr(pets, "OFFICIAL_URLS", (first, silent_url))
     with pytest.raises(CourseDataError) as caught:
         pets.download_pets(cache=cache, timeout=0.5)
     assert_local_data_hint(caught.value)
-    assert_bilingual(caught.value, f"{first}/images.tar.gz", f"{silent_url}/images.tar.gz")
+    assert_bilingual(
+        caught.value, f"{first}/images.tar.gz", f"{silent_url}/images.tar.gz"
+    )
 
 
 def test_dogs_cats_mirror_after_microsoft(server, cache, dogs_cats_zip, monkeypatch):
@@ -476,12 +553,15 @@ def test_dogs_cats_mirror_after_microsoft(server, cache, dogs_cats_zip, monkeypa
 
 # --- 11. an archive counts as unpacked only when the unpacking finished ----------------------
 
+
 def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
     layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
     extracted = datasets(cache) / "images_extracted"
     names = sorted(p.name for p in layout.images_dir.iterdir())
-    (extracted / ".course-extracted").unlink()  # as if the unpacking had been interrupted
-    for path in sorted(layout.images_dir.iterdir())[len(names) // 2:]:
+    (
+        extracted / ".course-extracted"
+    ).unlink()  # as if the unpacking had been interrupted
+    for path in sorted(layout.images_dir.iterdir())[len(names) // 2 :]:
         path.unlink()
     (layout.images_dir / "partial.jpg.tmp").write_bytes(b"half")
 
@@ -489,4 +569,6 @@ def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
 
     assert sorted(p.name for p in again.images_dir.iterdir()) == names
     assert (extracted / ".course-extracted").exists()
-    assert serve_pets.hits("images.tar.gz") == 1  # unpacked from the checked archive, not fetched again
+    assert (
+        serve_pets.hits("images.tar.gz") == 1
+    )  # unpacked from the checked archive, not fetched again

@@ -5,7 +5,6 @@ training as exactly the pixels the check decoded; no epoch over the index fails.
 """
 
 import io
-import zlib
 from collections import defaultdict
 
 import numpy as np
@@ -35,17 +34,23 @@ def _base_files():
     trimap[6:14, 7:17] = 1
     rgb = Image.fromarray(photo)
     return {
-        "photo": {"JPEG": _encode(rgb, "JPEG"), "PNG": _encode(rgb, "PNG"),
-                  "GIF": _encode(rgb.convert("P"), "GIF"), "BMP": _encode(rgb, "BMP")},
-        "trimap": {"PNG": _encode(Image.fromarray(trimap), "PNG"),
-                   "PNG16": _encode(Image.fromarray(trimap.astype(np.uint16)), "PNG")},
+        "photo": {
+            "JPEG": _encode(rgb, "JPEG"),
+            "PNG": _encode(rgb, "PNG"),
+            "GIF": _encode(rgb.convert("P"), "GIF"),
+            "BMP": _encode(rgb, "BMP"),
+        },
+        "trimap": {
+            "PNG": _encode(Image.fromarray(trimap), "PNG"),
+            "PNG16": _encode(Image.fromarray(trimap.astype(np.uint16)), "PNG"),
+        },
     }
 
 
 def _png_crc_positions(data: bytes) -> list[int]:
     positions, at = [], 8
     while at + 8 <= len(data):
-        length = int.from_bytes(data[at:at + 4], "big")
+        length = int.from_bytes(data[at : at + 4], "big")
         positions.append(at + 8 + length)
         at += 12 + length
     return [p for p in positions if p + 4 <= len(data)]
@@ -63,7 +68,13 @@ def _mutants(data: bytes, fmt: str, rng) -> list[tuple[str, bytes]]:
         header = bytearray(data)
         header[int(rng.integers(0, min(64, len(data))))] ^= int(rng.integers(1, 256))
         out.append((f"head{k}", bytes(header)))
-        out.append((f"tail{k}", data + rng.integers(0, 256, int(rng.integers(1, 40)), np.uint8).tobytes()))
+        out.append(
+            (
+                f"tail{k}",
+                data
+                + rng.integers(0, 256, int(rng.integers(1, 40)), np.uint8).tobytes(),
+            )
+        )
         if fmt.startswith("PNG"):
             crc = bytearray(data)
             crc[int(rng.choice(_png_crc_positions(data)))] ^= int(rng.integers(1, 256))
@@ -90,8 +101,12 @@ def fuzzed(tmp_path_factory):
                 (images_dir / f"{name}.jpg").write_bytes(photo)
                 (trimaps / f"{name}.png").write_bytes(trimap)
                 made[name] = (what, fmt, kind)
-    (root / "annotations" / "list.txt").write_text("".join(f"{n} 1 1 1\n" for n in made))
-    index = pets.build_index(pets.find_layout(root), cache=tmp_path_factory.mktemp("fuzz-cache"))
+    (root / "annotations" / "list.txt").write_text(
+        "".join(f"{n} 1 1 1\n" for n in made)
+    )
+    index = pets.build_index(
+        pets.find_layout(root), cache=tmp_path_factory.mktemp("fuzz-cache")
+    )
     return made, index
 
 
@@ -106,16 +121,28 @@ def test_every_mutant_is_rejected_or_trained_on_exactly_as_checked(fuzzed):
     by_shape = defaultdict(list)
     for record in accepted.values():
         photo = images.check_photo(record.image_path, keep_pixels=True)
-        trimap = images.check_trimap(record.trimap_path, photo["shape"], keep_pixels=True)
-        assert photo["fingerprint"] == record.image_fingerprint  # the very bytes the index checked
+        trimap = images.check_trimap(
+            record.trimap_path, photo["shape"], keep_pixels=True
+        )
+        assert (
+            photo["fingerprint"] == record.image_fingerprint
+        )  # the very bytes the index checked
         assert trimap["fingerprint"] == record.trimap_fingerprint
-        by_shape[tuple(photo["shape"])].append((record, photo["pixels"], trimap["values"]))
+        by_shape[tuple(photo["shape"])].append(
+            (record, photo["pixels"], trimap["values"])
+        )
     for shape, group in by_shape.items():  # one full epoch per photo size, at that size
         ds = pets.make_dataset([g[0] for g in group], shape, batch_size=len(group))
-        (x, y), = list(ds)
-        for (record, pixels, values), streamed, mask in zip(group, x.numpy(), y.numpy()):
-            np.testing.assert_array_equal(streamed, pixels.astype(np.float32), err_msg=record.name)
-            np.testing.assert_array_equal(mask, values.astype(np.int16) - 1, err_msg=record.name)
+        ((x, y),) = list(ds)
+        for (record, pixels, values), streamed, mask in zip(
+            group, x.numpy(), y.numpy()
+        ):
+            np.testing.assert_array_equal(
+                streamed, pixels.astype(np.float32), err_msg=record.name
+            )
+            np.testing.assert_array_equal(
+                mask, values.astype(np.int16) - 1, err_msg=record.name
+            )
 
 
 def test_the_fuzz_reaches_both_verdicts(fuzzed):
@@ -128,6 +155,13 @@ def test_the_fuzz_reaches_both_verdicts(fuzzed):
         originals = [n for n in names if made[n][2] == "original"]
         assert set(originals) <= accepted, (what, fmt)
         assert set(names) - accepted, (what, fmt, "no mutant rejected")
-        assert len(set(names) & accepted) > len(originals), (what, fmt, "no mutant accepted")
+        assert len(set(names) & accepted) > len(originals), (
+            what,
+            fmt,
+            "no mutant accepted",
+        )
     reasons = " ".join(index.skipped.values())
-    assert "Graph execution error" not in reasons and "TensorFlow cannot decode it" in reasons
+    assert (
+        "Graph execution error" not in reasons
+        and "TensorFlow cannot decode it" in reasons
+    )

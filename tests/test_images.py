@@ -29,14 +29,23 @@ def write(folder, name, data: bytes):
 
 
 def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(kind + body))
+    )
 
 
 def png_header_only(width, height) -> bytes:
     """A valid PNG signature and IHDR announcing width x height, with almost no pixel data."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-            + png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def coloured_palette(values: np.ndarray) -> Image.Image:
@@ -48,8 +57,19 @@ def coloured_palette(values: np.ndarray) -> Image.Image:
 
 # --- photos --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt, mode", [("JPEG", "RGB"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA"),
-                                       ("PNG", "P"), ("GIF", "P"), ("BMP", "RGB")])
+
+@pytest.mark.parametrize(
+    "fmt, mode",
+    [
+        ("JPEG", "RGB"),
+        ("JPEG", "L"),
+        ("PNG", "RGB"),
+        ("PNG", "RGBA"),
+        ("PNG", "P"),
+        ("GIF", "P"),
+        ("BMP", "RGB"),
+    ],
+)
 def test_photo_accepted_and_pixels_are_the_training_decode(tmp_path, fmt, mode):
     path = write(tmp_path, "x.jpg", encode(Image.fromarray(PHOTO).convert(mode), fmt))
     verdict = images.check_photo(path, keep_pixels=True)
@@ -64,18 +84,37 @@ def test_photo_accepted_and_pixels_are_the_training_decode(tmp_path, fmt, mode):
 def test_photos_training_cannot_use_are_rejected_by_name_of_the_cause(tmp_path):
     good_png = encode(Image.fromarray(PHOTO), "PNG")
     idat = good_png.index(b"IDAT")
-    crc_at = idat + 4 + int.from_bytes(good_png[idat - 4:idat], "big")
+    crc_at = idat + 4 + int.from_bytes(good_png[idat - 4 : idat], "big")
     cases = {
         "empty.jpg": (b"", "empty file"),
-        "cut.jpg": (encode(Image.fromarray(PHOTO), "JPEG")[:-300], "TensorFlow cannot decode"),
-        "crc.jpg": (good_png[:crc_at] + bytes([good_png[crc_at] ^ 0xFF]) + good_png[crc_at + 1:],
-                    "TensorFlow cannot decode"),
-        "no_iend.jpg": (good_png[:good_png.index(b"IEND") - 4], "TensorFlow cannot decode"),
-        "one_bit.jpg": (encode(Image.fromarray(PHOTO).convert("1"), "BMP"), "TensorFlow cannot decode"),
+        "cut.jpg": (
+            encode(Image.fromarray(PHOTO), "JPEG")[:-300],
+            "TensorFlow cannot decode",
+        ),
+        "crc.jpg": (
+            good_png[:crc_at]
+            + bytes([good_png[crc_at] ^ 0xFF])
+            + good_png[crc_at + 1 :],
+            "TensorFlow cannot decode",
+        ),
+        "no_iend.jpg": (
+            good_png[: good_png.index(b"IEND") - 4],
+            "TensorFlow cannot decode",
+        ),
+        "one_bit.jpg": (
+            encode(Image.fromarray(PHOTO).convert("1"), "BMP"),
+            "TensorFlow cannot decode",
+        ),
         "palette.jpg": (encode(Image.fromarray(PHOTO).convert("P"), "BMP"), "colours"),
-        "tiff.jpg": (encode(Image.fromarray(PHOTO), "TIFF"), "not a JPEG, PNG, GIF or BMP"),
+        "tiff.jpg": (
+            encode(Image.fromarray(PHOTO), "TIFF"),
+            "not a JPEG, PNG, GIF or BMP",
+        ),
         "text.jpg": (b"hello, I am not a photo", "not a JPEG, PNG, GIF or BMP"),
-        "bomb.jpg": (png_header_only(8_000, 8_000), "decompression bomb"),  # over our limit only
+        "bomb.jpg": (
+            png_header_only(8_000, 8_000),
+            "decompression bomb",
+        ),  # over our limit only
         "huge_bomb.jpg": (png_header_only(60_000, 60_000), "decompression bomb"),
     }
     for name, (data, _) in cases.items():
@@ -87,7 +126,9 @@ def test_photos_training_cannot_use_are_rejected_by_name_of_the_cause(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError):
         images.decode_photo(tf.io.read_file(str(tmp_path / "crc.jpg")))
     wrong = images.decode_photo(tf.io.read_file(str(tmp_path / "palette.jpg"))).numpy()
-    assert np.abs(wrong.astype(int) - PHOTO).mean() > 10  # TensorFlow ignores a BMP's palette
+    assert (
+        np.abs(wrong.astype(int) - PHOTO).mean() > 10
+    )  # TensorFlow ignores a BMP's palette
 
 
 def test_unusual_files_are_problems_not_exceptions(tmp_path, monkeypatch):
@@ -103,51 +144,74 @@ def test_unusual_files_are_problems_not_exceptions(tmp_path, monkeypatch):
 
 # --- trimaps ---------------------------------------------------------------------------
 
+
 def check_trimap_bytes(tmp_path, data, shape=(18, 25)):
-    return images.check_trimap(write(tmp_path, "t.png", data), list(shape), keep_pixels=True)
+    return images.check_trimap(
+        write(tmp_path, "t.png", data), list(shape), keep_pixels=True
+    )
 
 
 def test_eight_and_sixteen_bit_trimaps_give_the_same_values(tmp_path):
     eight = check_trimap_bytes(tmp_path, encode(Image.fromarray(TRIMAP), "PNG"))
     assert eight["problem"] is None and eight["note"] is None
     np.testing.assert_array_equal(eight["values"][..., 0], TRIMAP)
-    sixteen = check_trimap_bytes(tmp_path, encode(Image.fromarray(TRIMAP.astype(np.uint16)), "PNG"))
+    sixteen = check_trimap_bytes(
+        tmp_path, encode(Image.fromarray(TRIMAP.astype(np.uint16)), "PNG")
+    )
     assert sixteen["problem"] is None and sixteen["note"] == "16-bit trimap"
     np.testing.assert_array_equal(sixteen["values"][..., 0], TRIMAP)
     # the training decoder, in a graph as tf.data runs it, agrees
-    graph = tf.function(images.decode_trimap)(tf.io.read_file(str(tmp_path / "t.png"))).numpy()
+    graph = tf.function(images.decode_trimap)(
+        tf.io.read_file(str(tmp_path / "t.png"))
+    ).numpy()
     np.testing.assert_array_equal(graph[..., 0], TRIMAP)
 
 
 def test_sixteen_bit_values_never_wrap_into_classes(tmp_path):
-    wide = TRIMAP.astype(np.uint16) + 256  # 257, 258, 259: as uint8 they would wrap to 1, 2, 3
+    wide = (
+        TRIMAP.astype(np.uint16) + 256
+    )  # 257, 258, 259: as uint8 they would wrap to 1, 2, 3
     verdict = check_trimap_bytes(tmp_path, encode(Image.fromarray(wide), "PNG"))
     assert "not 1/2/3" in verdict["problem"]
 
 
 def test_palette_trimaps(tmp_path):
-    grey = check_trimap_bytes(tmp_path, encode(Image.fromarray(TRIMAP).convert("P"), "PNG"))
+    grey = check_trimap_bytes(
+        tmp_path, encode(Image.fromarray(TRIMAP).convert("P"), "PNG")
+    )
     assert grey["problem"] is None and grey["note"] == "palette trimap"
     np.testing.assert_array_equal(grey["values"][..., 0], TRIMAP)
     coloured = check_trimap_bytes(tmp_path, encode(coloured_palette(TRIMAP), "PNG"))
     assert "palette" in coloured["problem"]
 
 
-@pytest.mark.parametrize("data, shape, why", [
-    (encode(Image.fromarray(TRIMAP - 1), "PNG"), (18, 25), "not 1/2/3"),  # 0, 1, 2 stored
-    (encode(Image.fromarray(TRIMAP + 1), "PNG"), (18, 25), "not 1/2/3"),
-    (encode(Image.fromarray(TRIMAP), "PNG"), (18, 26), "!= photo size"),
-    (encode(Image.fromarray(np.full((18, 25), 2, np.uint8)), "PNG"), (18, 25), "no pet pixels"),
-    (encode(Image.fromarray(TRIMAP), "GIF"), (18, 25), "not a PNG"),
-    (encode(Image.fromarray(TRIMAP), "PNG")[:-20], (18, 25), "cannot decode"),
-    (b"", (18, 25), "empty"),
-])
+@pytest.mark.parametrize(
+    "data, shape, why",
+    [
+        (
+            encode(Image.fromarray(TRIMAP - 1), "PNG"),
+            (18, 25),
+            "not 1/2/3",
+        ),  # 0, 1, 2 stored
+        (encode(Image.fromarray(TRIMAP + 1), "PNG"), (18, 25), "not 1/2/3"),
+        (encode(Image.fromarray(TRIMAP), "PNG"), (18, 26), "!= photo size"),
+        (
+            encode(Image.fromarray(np.full((18, 25), 2, np.uint8)), "PNG"),
+            (18, 25),
+            "no pet pixels",
+        ),
+        (encode(Image.fromarray(TRIMAP), "GIF"), (18, 25), "not a PNG"),
+        (encode(Image.fromarray(TRIMAP), "PNG")[:-20], (18, 25), "cannot decode"),
+        (b"", (18, 25), "empty"),
+    ],
+)
 def test_bad_trimaps_are_rejected(tmp_path, data, shape, why):
     problem = check_trimap_bytes(tmp_path, data, shape)["problem"]
     assert problem and why in problem, problem
 
 
 # --- a file changed after the check -------------------------------------------------------
+
 
 def test_training_names_a_file_changed_after_the_check(tmp_path):
     path = write(tmp_path, "x.jpg", encode(Image.fromarray(PHOTO), "JPEG"))
@@ -161,6 +225,7 @@ def test_training_names_a_file_changed_after_the_check(tmp_path):
 
 # --- verdicts kept per path ---------------------------------------------------------------
 
+
 def make_files(root, names):
     paths = {}
     for k, name in enumerate(names):
@@ -173,7 +238,9 @@ def make_files(root, names):
 
 def test_verdicts_are_kept_per_path_and_per_checker_version(tmp_path, monkeypatch):
     root = tmp_path / "data"
-    paths = make_files(root, ["Cat/5.jpg", "Dog/5.jpg", "Dog/6.jpg"])  # same name, different files
+    paths = make_files(
+        root, ["Cat/5.jpg", "Dog/5.jpg", "Dog/6.jpg"]
+    )  # same name, different files
     calls = []
 
     def check(key):
@@ -182,15 +249,23 @@ def test_verdicts_are_kept_per_path_and_per_checker_version(tmp_path, monkeypatc
 
     jobs = {k: (p,) for k, p in paths.items()}
     expected = {"Cat/5.jpg": None, "Dog/5.jpg": "bad", "Dog/6.jpg": None}
-    assert {k: v["problem"] for k, v in images.checked(root, jobs, check).items()} == expected
-    assert {k: v["problem"] for k, v in images.checked(root, jobs, check).items()} == expected
+    assert {
+        k: v["problem"] for k, v in images.checked(root, jobs, check).items()
+    } == expected
+    assert {
+        k: v["problem"] for k, v in images.checked(root, jobs, check).items()
+    } == expected
     assert len(calls) == 3  # remembered, each under its own path
 
-    Image.new("RGB", (9, 9)).save(paths["Cat/5.jpg"], format="JPEG")  # changed: checked again
+    Image.new("RGB", (9, 9)).save(
+        paths["Cat/5.jpg"], format="JPEG"
+    )  # changed: checked again
     images.checked(root, jobs, check)
     assert calls[3:] == ["Cat/5.jpg"]
 
-    monkeypatch.setattr(images, "CHECKER_VERSION", images.CHECKER_VERSION + 1)  # a fixed checker
+    monkeypatch.setattr(
+        images, "CHECKER_VERSION", images.CHECKER_VERSION + 1
+    )  # a fixed checker
     images.checked(root, jobs, check)
     assert sorted(calls[4:]) == sorted(jobs)
 
@@ -199,13 +274,19 @@ def test_a_rewrite_that_keeps_size_and_time_is_checked_again(tmp_path):
     root = tmp_path / "data"
     path = make_files(root, ["a.jpg"])["a.jpg"]
     calls = []
-    images.checked(root, {"a.jpg": (path,)}, lambda k: calls.append(k) or {"problem": None})
+    images.checked(
+        root, {"a.jpg": (path,)}, lambda k: calls.append(k) or {"problem": None}
+    )
     st = path.stat()
     data = bytearray(path.read_bytes())
     data[-10] ^= 0xFF
     path.write_bytes(bytes(data))
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same modification time
-    images.checked(root, {"a.jpg": (path,)}, lambda k: calls.append(k) or {"problem": None})
+    os.utime(
+        path, ns=(st.st_atime_ns, st.st_mtime_ns)
+    )  # same size, same modification time
+    images.checked(
+        root, {"a.jpg": (path,)}, lambda k: calls.append(k) or {"problem": None}
+    )
     assert calls == ["a.jpg", "a.jpg"]
 
 
@@ -213,10 +294,18 @@ def test_the_cache_argument_is_where_verdicts_go(tmp_path, test_cache):
     root = tmp_path / "data"
     path = make_files(root, ["a.jpg"])["a.jpg"]
     mine = tmp_path / "my-cache"
-    before = set((test_cache / "checks").glob("*")) if (test_cache / "checks").exists() else set()
+    before = (
+        set((test_cache / "checks").glob("*"))
+        if (test_cache / "checks").exists()
+        else set()
+    )
     images.checked(root, {"a.jpg": (path,)}, lambda k: {"problem": None}, cache=mine)
     assert len(list((mine / "checks").glob("*.json"))) == 1
-    after = set((test_cache / "checks").glob("*")) if (test_cache / "checks").exists() else set()
+    after = (
+        set((test_cache / "checks").glob("*"))
+        if (test_cache / "checks").exists()
+        else set()
+    )
     assert after == before
 
 

@@ -10,8 +10,10 @@ def test_pets_sample(real_data):
     index = pets.load_pets_index(real_data / "oxford-iiit-pet-sample", verbose=False)
     assert len(index.records) == 598
     assert index.skipped == {
-        "Abyssinian_100.mat": "not a photo file", "Abyssinian_101.mat": "not a photo file",
-        "Abyssinian_102.mat": "not a photo file", "Abyssinian_34.jpg": "in no list",
+        "Abyssinian_100.mat": "not a photo file",
+        "Abyssinian_101.mat": "not a photo file",
+        "Abyssinian_102.mat": "not a photo file",
+        "Abyssinian_34.jpg": "in no list",
         "Abyssinian_82.jpg": "in no list",
     }
     counts = {b: sum(r.breed == b for r in index.records) for b in index.breeds}
@@ -22,9 +24,18 @@ def test_pets_sample(real_data):
 
 def test_pets_sample_quirks(real_data):
     images = real_data / "oxford-iiit-pet-sample" / "images"
-    with Image.open(images / "Abyssinian_34.jpg") as gif, Image.open(images / "Abyssinian_5.jpg") as png:
+    with (
+        Image.open(images / "Abyssinian_34.jpg") as gif,
+        Image.open(images / "Abyssinian_5.jpg") as png,
+    ):
         assert (gif.format, png.format, png.mode) == ("GIF", "PNG", "RGBA")
-    trimap = real_data / "oxford-iiit-pet-sample" / "annotations" / "trimaps" / "Abyssinian_34.png"
+    trimap = (
+        real_data
+        / "oxford-iiit-pet-sample"
+        / "annotations"
+        / "trimaps"
+        / "Abyssinian_34.png"
+    )
     assert set(np.unique(np.asarray(Image.open(trimap)))) == {2}  # all background
     # The RGBA PNG named .jpg is used, decoded to its RGB pixels.
     index = pets.load_pets_index(real_data / "oxford-iiit-pet-sample", verbose=False)
@@ -44,7 +55,13 @@ def test_pets_sample_masks_and_split(real_data):
 
 
 def test_dogs_cats_sample(real_data):
-    index = dogs_cats.load_dogs_cats_index(real_data / "dogs-vs-cats-sample", verbose=False)
+    index = dogs_cats.load_dogs_cats_index(
+        real_data / "dogs-vs-cats-sample", verbose=False
+    )
     assert len(index.photos) == 2002 and not index.skipped
     splits = dogs_cats.split_photos(index.photos)
-    assert {k: len(v) for k, v in splits.items()} == {"train": 800, "validation": 400, "test": 802}
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": 800,
+        "validation": 400,
+        "test": 802,
+    }

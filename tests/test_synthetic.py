@@ -33,10 +33,14 @@ def test_generated_pets_look_like_the_official_set(synthetic_pets):
         with Image.open(path) as image:
             assert image.format == "JPEG"
             sizes.add(image.size)
-        trimap = np.asarray(Image.open(synthetic_pets / "annotations" / "trimaps" / f"{path.stem}.png"))
+        trimap = np.asarray(
+            Image.open(synthetic_pets / "annotations" / "trimaps" / f"{path.stem}.png")
+        )
         assert trimap.shape == image.size[::-1] and set(np.unique(trimap)) == {1, 2, 3}
         pet, border = (trimap == 1).mean(), (trimap == 3).mean()
-        assert 0.05 < pet < 0.6 and 0 < border < pet  # a pet, with a thin band around it
+        assert (
+            0.05 < pet < 0.6 and 0 < border < pet
+        )  # a pet, with a thin band around it
     assert len(sizes) > 6  # varied photo sizes
 
 
@@ -47,14 +51,22 @@ def test_generated_photos_are_learnable(tmp_path):
     splits = dogs_cats.split_photos(dogs_cats.build_index(folder).photos)
     train = dogs_cats.make_dataset(splits["train"], (64, 64), 16, shuffle=True)
     val = dogs_cats.make_dataset(splits["validation"], (64, 64), 32)
-    model = keras.Sequential([
-        keras.Input((64, 64, 3)), keras.layers.Rescaling(1 / 255),
-        keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.GlobalMaxPooling2D(),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(keras.optimizers.Adam(3e-3), "binary_crossentropy", metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((64, 64, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.GlobalMaxPooling2D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        keras.optimizers.Adam(3e-3), "binary_crossentropy", metrics=["accuracy"]
+    )
     model.fit(train, epochs=12, verbose=0)
     labels = np.concatenate([y for _, y in val])
     majority = max(labels.mean(), 1 - labels.mean())
@@ -65,18 +77,28 @@ def test_generated_photos_are_learnable(tmp_path):
 def test_generated_masks_are_learnable(tmp_path):
     """Per-pixel: a small segmentation net beats predicting 'background' everywhere."""
     keras.utils.set_random_seed(0)
-    records = pets.build_index(pets.find_layout(make_synthetic_pets(tmp_path / "p", per_breed=16))).records
+    records = pets.build_index(
+        pets.find_layout(make_synthetic_pets(tmp_path / "p", per_breed=16))
+    ).records
     train, val = pets.split_records(records, val_count=16)
     size = (48, 48)
     inputs = keras.Input(size + (3,))
     x = keras.layers.Rescaling(1 / 255)(inputs)
     for filters in (16, 32):
-        x = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+        x = keras.layers.Conv2D(
+            filters, 3, strides=2, padding="same", activation="relu"
+        )(x)
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     for filters in (32, 16):
-        x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
+        x = keras.layers.Conv2DTranspose(
+            filters, 3, strides=2, padding="same", activation="relu"
+        )(x)
     model = keras.Model(inputs, keras.layers.Conv2D(3, 1, activation="softmax")(x))
-    model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        keras.optimizers.Adam(3e-3),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     model.fit(pets.make_dataset(train, size, 8, shuffle=True), epochs=25, verbose=0)
     val_ds = pets.make_dataset(val, size, 16)
     masks = np.concatenate([y for _, y in val_ds])

@@ -18,8 +18,10 @@ from . import images, sources
 from .download import fetch_archive
 from .errors import missing_file_error
 
-OFFICIAL_URL = ("https://download.microsoft.com/download/3/E/1/"
-                "3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip")
+OFFICIAL_URL = (
+    "https://download.microsoft.com/download/3/E/1/"
+    "3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip"
+)
 CLASS_NAMES = ("cat", "dog")  # label 0 and 1
 LECTURE_SPLIT = {"train": (0, 1000), "validation": (1000, 1500), "test": (1500, 2500)}
 _KAGGLE_NAME = re.compile(r"^(cat|dog)\.(\d+)\.jpg$", re.IGNORECASE)
@@ -30,7 +32,9 @@ class Photo:
     path: str
     label: int  # 0 cat, 1 dog
     number: int  # the N in cat.N.jpg or Cat/N.jpg
-    fingerprint: int | None = None  # of the bytes the index checked (None: made by hand)
+    fingerprint: int | None = (
+        None  # of the bytes the index checked (None: made by hand)
+    )
 
 
 class Splits(dict):
@@ -48,11 +52,15 @@ class DogsCatsIndex:
 
     def report(self) -> str:
         counts = [sum(p.label == k for p in self.photos) for k in (0, 1)]
-        line = (f"Dogs vs cats: 고양이 {counts[0]}장, 개 {counts[1]}장 / "
-                f"{counts[0]} cats, {counts[1]} dogs")
+        line = (
+            f"Dogs vs cats: 고양이 {counts[0]}장, 개 {counts[1]}장 / "
+            f"{counts[0]} cats, {counts[1]} dogs"
+        )
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
-            line += f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
+            line += (
+                f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
+            )
         note = lecture_split_note(self.photos)
         return f"{line}; {note}" if note else line
 
@@ -66,7 +74,9 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
             for path in sorted((folder / "train").iterdir()):
                 match = _KAGGLE_NAME.match(path.name)
                 if match:
-                    found.append((path, CLASS_NAMES.index(match[1].lower()), int(match[2])))
+                    found.append(
+                        (path, CLASS_NAMES.index(match[1].lower()), int(match[2]))
+                    )
                 elif not path.name.startswith("."):
                     skipped[f"train/{path.name}"] = "not named cat.N.jpg / dog.N.jpg"
         elif (folder / "PetImages").is_dir():  # Microsoft
@@ -83,7 +93,9 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
         # One photo per class and number ("cat.7.jpg", not also "cat.007.jpg"), so the
         # lecture's numbered split never counts one number twice.
         unique = {}
-        for path, label, number in sorted(found, key=lambda c: (c[1], c[2], len(c[0].name), c[0].name)):
+        for path, label, number in sorted(
+            found, key=lambda c: (c[1], c[2], len(c[0].name), c[0].name)
+        ):
             if (label, number) in unique:
                 skipped[f"{path.parent.name}/{path.name}"] = f"number {number} again"
             else:
@@ -99,9 +111,17 @@ def build_index(root: Path, source=None, workers: int = 8, cache=None) -> DogsCa
     """
     root = Path(root)
     candidates, skipped = _candidates(root)
-    by_key = {path.relative_to(root).as_posix(): (path, label, number) for path, label, number in candidates}
-    verdicts = images.checked(root, {k: (c[0],) for k, c in by_key.items()},
-                              lambda k: images.check_photo(by_key[k][0]), cache=cache, workers=workers)
+    by_key = {
+        path.relative_to(root).as_posix(): (path, label, number)
+        for path, label, number in candidates
+    }
+    verdicts = images.checked(
+        root,
+        {k: (c[0],) for k, c in by_key.items()},
+        lambda k: images.check_photo(by_key[k][0]),
+        cache=cache,
+        workers=workers,
+    )
     photos = []
     for key, (path, label, number) in by_key.items():
         verdict = verdicts[key]
@@ -119,10 +139,14 @@ def download_dogs_cats(url=None, cache=None, timeout: float | None = None) -> Pa
     ``COURSE_DOGS_CATS_URL`` if set. ``timeout``: see :func:`utils.download.fetch_archive`.
     """
     urls = [url] if url else sources.with_mirror([OFFICIAL_URL], "COURSE_DOGS_CATS_URL")
-    return fetch_archive("kagglecatsanddogs_5340.zip", urls, sources.cache_dir(cache), timeout=timeout)
+    return fetch_archive(
+        "kagglecatsanddogs_5340.zip", urls, sources.cache_dir(cache), timeout=timeout
+    )
 
 
-def locate_dogs_cats(data_dir=None, url=None, cache=None) -> tuple[Path, sources.DataSource]:
+def locate_dogs_cats(
+    data_dir=None, url=None, cache=None
+) -> tuple[Path, sources.DataSource]:
     local = sources.local_data_dir(data_dir)
     if local is not None:
         for folder in (local, *sorted(p for p in local.iterdir() if p.is_dir())):
@@ -139,7 +163,9 @@ def locate_dogs_cats(data_dir=None, url=None, cache=None) -> tuple[Path, sources
     return folder, sources.DataSource("Dogs vs cats", "download", folder)
 
 
-def load_dogs_cats_index(data_dir=None, url=None, cache=None, verbose=True) -> DogsCatsIndex:
+def load_dogs_cats_index(
+    data_dir=None, url=None, cache=None, verbose=True
+) -> DogsCatsIndex:
     folder, source = locate_dogs_cats(data_dir, url, cache)
     index = build_index(folder, source, cache=cache)
     if verbose:
@@ -148,7 +174,10 @@ def load_dogs_cats_index(data_dir=None, url=None, cache=None, verbose=True) -> D
 
 
 def _by_class(photos) -> list[list[Photo]]:
-    return [sorted((p for p in photos if p.label == k), key=lambda p: p.number) for k in (0, 1)]
+    return [
+        sorted((p for p in photos if p.label == k), key=lambda p: p.number)
+        for k in (0, 1)
+    ]
 
 
 def _lecture_size() -> int:
@@ -168,12 +197,14 @@ def lecture_split_note(photos) -> str:
             continue  # not the lecture's data: split_photos says which split it uses
         missing = sorted(set(range(size)) - numbers)
         if missing:
-            extra = sorted(n for n in numbers if n >= size)[:len(missing)]
+            extra = sorted(n for n in numbers if n >= size)[: len(missing)]
             parts.append(f"{name} {_numbers(missing)} -> {_numbers(extra)}")
     if not parts:
         return ""
-    return ("강의 분할: 빠진 번호 대신 다음 사진을 씀 / lecture split: missing numbers replaced by "
-            "the next valid photos: " + "; ".join(parts))
+    return (
+        "강의 분할: 빠진 번호 대신 다음 사진을 씀 / lecture split: missing numbers replaced by "
+        "the next valid photos: " + "; ".join(parts)
+    )
 
 
 def _numbers(numbers: list[int], shown: int = 8) -> str:
@@ -181,7 +212,9 @@ def _numbers(numbers: list[int], shown: int = 8) -> str:
     return text + (f",... ({len(numbers)})" if len(numbers) > shown else "")
 
 
-def split_photos(photos, scheme: str = "auto", per_class: int | None = None, verbose: bool = True) -> Splits:
+def split_photos(
+    photos, scheme: str = "auto", per_class: int | None = None, verbose: bool = True
+) -> Splits:
     """{"train", "validation", "test"} lists of photos.
 
     ``lecture``: per class, in number order, the lecture's 1,000 train, 500 validation and
@@ -204,9 +237,11 @@ def split_photos(photos, scheme: str = "auto", per_class: int | None = None, ver
         else:
             scheme = "proportional"
             counts = ", ".join(f"{n} {len(g)}" for n, g in zip(CLASS_NAMES, by_class))
-            notes.append(f"강의 분할에 필요한 클래스당 {_lecture_size()}장이 없어 2:1:2 비율로 나눔 ({counts}) / "
-                         f"fewer than the lecture's {_lecture_size()} photos per class ({counts}): "
-                         "split 2:1:2 instead")
+            notes.append(
+                f"강의 분할에 필요한 클래스당 {_lecture_size()}장이 없어 2:1:2 비율로 나눔 ({counts}) / "
+                f"fewer than the lecture's {_lecture_size()} photos per class ({counts}): "
+                "split 2:1:2 instead"
+            )
     splits, short = Splits(train=[], validation=[], test=[]), []
     for name, group in zip(CLASS_NAMES, by_class):
         if scheme == "lecture":
@@ -218,12 +253,15 @@ def split_photos(photos, scheme: str = "auto", per_class: int | None = None, ver
             group = group[:per_class] if per_class else group
             n_train, n_val = round(len(group) * 0.4), round(len(group) * 0.2)
             splits["train"] += group[:n_train]
-            splits["validation"] += group[n_train:n_train + n_val]
-            splits["test"] += group[n_train + n_val:]
+            splits["validation"] += group[n_train : n_train + n_val]
+            splits["test"] += group[n_train + n_val :]
         else:
             raise ValueError(f"unknown split scheme '{scheme}'")
     if short:
-        notes.append("강의 분할에 사진이 모자람 / too few photos for the lecture's split: " + ", ".join(short))
+        notes.append(
+            "강의 분할에 사진이 모자람 / too few photos for the lecture's split: "
+            + ", ".join(short)
+        )
     if scheme == "lecture":
         substitution = lecture_split_note(photos)
         if substitution:
@@ -234,18 +272,24 @@ def split_photos(photos, scheme: str = "auto", per_class: int | None = None, ver
     return splits
 
 
-def make_dataset(photos, image_size=(180, 180), batch_size=32, shuffle=False, seed=1337):
+def make_dataset(
+    photos, image_size=(180, 180), batch_size=32, shuffle=False, seed=1337
+):
     """(image float32 0..255, label 0 cat / 1 dog) batches, decoded in parallel, prefetched."""
     import tensorflow as tf
 
     paths = [p.path for p in photos]
     labels = np.array([p.label for p in photos], np.int32)
-    expected = np.array([-1 if p.fingerprint is None else p.fingerprint for p in photos], np.int64)
+    expected = np.array(
+        [-1 if p.fingerprint is None else p.fingerprint for p in photos], np.int64
+    )
     ds = tf.data.Dataset.from_tensor_slices((paths, expected, labels))
     if shuffle:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
 
-    def decode(path, fingerprint, label):  # the decoder the index checked the photo with
+    def decode(
+        path, fingerprint, label
+    ):  # the decoder the index checked the photo with
         image = images.decode_photo(images.read_unchanged(path, fingerprint))
         return images.resize_photo(image, image_size), label
 

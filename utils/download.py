@@ -13,11 +13,17 @@ from . import sources
 from .errors import CourseDataError
 
 _DONE_MARKER = ".course-extracted"
-_LOCAL_DATA_KO = "이미 내려받아 풀어 둔 데이터가 있다면 COURSE_DATA_DIR 에 그 폴더를 지정하세요."
-_LOCAL_DATA_EN = "If you already have the unpacked data, point COURSE_DATA_DIR at its folder."
+_LOCAL_DATA_KO = (
+    "이미 내려받아 풀어 둔 데이터가 있다면 COURSE_DATA_DIR 에 그 폴더를 지정하세요."
+)
+_LOCAL_DATA_EN = (
+    "If you already have the unpacked data, point COURSE_DATA_DIR at its folder."
+)
 
 
-def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout: float | None = None) -> Path:
+def fetch_archive(
+    fname: str, url, cache: Path, md5: str | None = None, timeout: float | None = None
+) -> Path:
     """Returns the folder the archive unpacks into, downloading it only once.
 
     ``url`` is one address or a list tried in order until one gives a good file: the
@@ -48,10 +54,15 @@ def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout:
         # Each message names its address; the advice on local data is given once, at the end.
         raise CourseDataError(
             f"'{fname}' 을(를) 어느 주소에서도 받지 못했습니다:\n"
-            + "\n".join(f"  - {e.korean.replace(' ' + _LOCAL_DATA_KO, '')}" for _, e in failures)
+            + "\n".join(
+                f"  - {e.korean.replace(' ' + _LOCAL_DATA_KO, '')}" for _, e in failures
+            )
             + f"\n{_LOCAL_DATA_KO}",
             f"Could not get '{fname}' from any address:\n"
-            + "\n".join(f"  - {e.english.replace(' ' + _LOCAL_DATA_EN, '')}" for _, e in failures)
+            + "\n".join(
+                f"  - {e.english.replace(' ' + _LOCAL_DATA_EN, '')}"
+                for _, e in failures
+            )
             + f"\n{_LOCAL_DATA_EN}",
         )
 
@@ -60,8 +71,13 @@ def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout:
     if extracted.exists():
         shutil.rmtree(extracted)  # a half-finished earlier extraction
     try:  # the archive is in the cache and was checked above: get_file only unpacks it
-        keras.utils.get_file(fname, origin=candidate, cache_dir=str(cache), cache_subdir="datasets",
-                             extract=True)
+        keras.utils.get_file(
+            fname,
+            origin=candidate,
+            cache_dir=str(cache),
+            cache_subdir="datasets",
+            extract=True,
+        )
     except Exception as error:
         raise _quarantine(archive, candidate, f"cannot unpack: {error}") from error
     if not extracted.is_dir() or not any(extracted.iterdir()):
@@ -70,7 +86,9 @@ def fetch_archive(fname: str, url, cache: Path, md5: str | None = None, timeout:
     return extracted
 
 
-def _download_checked(fname: str, url: str, cache: Path, md5: str | None, seconds: float) -> None:
+def _download_checked(
+    fname: str, url: str, cache: Path, md5: str | None, seconds: float
+) -> None:
     """Puts a checked copy of ``url`` at ``cache/datasets/fname`` (kept if already there and good)."""
     import keras  # here, not at the top: reading local data should not load TensorFlow
 
@@ -82,13 +100,19 @@ def _download_checked(fname: str, url: str, cache: Path, md5: str | None, second
     try:
         # extract=False: the archive is checked before anything is unpacked.
         keras.utils.get_file(
-            fname, origin=url, file_hash=md5, hash_algorithm="md5" if md5 else "auto",
-            cache_dir=str(cache), cache_subdir="datasets",
+            fname,
+            origin=url,
+            file_hash=md5,
+            hash_algorithm="md5" if md5 else "auto",
+            cache_dir=str(cache),
+            cache_subdir="datasets",
         )
     except ValueError as error:  # keras: the downloaded file's hash does not match
         raise _quarantine(archive, url, f"md5 != {md5}") from error
     except Exception as error:  # keras wraps URLError/HTTPError in a bare Exception
-        if "timed out" in str(error) or isinstance(error, (TimeoutError, socket.timeout)):
+        if "timed out" in str(error) or isinstance(
+            error, (TimeoutError, socket.timeout)
+        ):
             raise CourseDataError(
                 f"'{url}' 서버가 {seconds:g}초 동안 응답하지 않아 내려받기를 멈췄습니다. "
                 f"나중에 다시 실행하거나 COURSE_DOWNLOAD_TIMEOUT 으로 기다릴 시간을 늘리세요. {_LOCAL_DATA_KO}",
@@ -108,8 +132,16 @@ def _download_checked(fname: str, url: str, cache: Path, md5: str | None, second
         try:
             with zipfile.ZipFile(archive) as zipped:
                 bad_member = zipped.testzip()
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError) as error:
-            raise _quarantine(archive, url, f"zip is damaged ({type(error).__name__})") from error
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            OSError,
+            EOFError,
+        ) as error:
+            raise _quarantine(
+                archive, url, f"zip is damaged ({type(error).__name__})"
+            ) from error
         if bad_member is not None:
             raise _quarantine(archive, url, f"zip member {bad_member} is damaged")
 

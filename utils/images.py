@@ -24,16 +24,26 @@ from PIL import Image
 
 # Bump whenever a check changes: verdicts cached by an older checker are then ignored.
 CHECKER_VERSION = 2
-MAX_PIXELS = 40_000_000  # far above any real photo; a header above it is a decompression bomb
+MAX_PIXELS = (
+    40_000_000  # far above any real photo; a header above it is a decompression bomb
+)
 MAX_FILE_BYTES = 64 * 2**20
 # The magic bytes tf.io.decode_image dispatches on, whatever the file's extension says.
-SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"GIF87a": "GIF",
-              b"GIF89a": "GIF", b"BM": "BMP"}
+SIGNATURES = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+    b"BM": "BMP",
+}
 _FINGERPRINT_BUCKETS = 2**62
-_COLOUR_TOLERANCE = 3.0  # mean |TensorFlow - PIL| per channel value; JPEG decoders differ by < 1
+_COLOUR_TOLERANCE = (
+    3.0  # mean |TensorFlow - PIL| per channel value; JPEG decoders differ by < 1
+)
 
 
 # --- the decoder (TensorFlow ops: run in the tf.data graph and, eagerly, by the checks) ---
+
 
 def decode_photo(data):
     """Encoded JPEG/PNG/GIF/BMP bytes -> uint8 (H, W, 3), exactly as training decodes them."""
@@ -62,7 +72,10 @@ def decode_trimap(data):
     sixteen_bit = tf.equal(tf.strings.substr(data, 24, 1), b"\x10")  # IHDR bit depth
 
     def wide():
-        return tf.cast(tf.minimum(tf.io.decode_png(data, channels=1, dtype=tf.uint16), 255), tf.uint8)
+        return tf.cast(
+            tf.minimum(tf.io.decode_png(data, channels=1, dtype=tf.uint16), 255),
+            tf.uint8,
+        )
 
     return tf.cond(sixteen_bit, wide, lambda: tf.io.decode_png(data, channels=1))
 
@@ -83,9 +96,15 @@ def read_unchanged(path, expected):
 
     data = tf.io.read_file(path)
     same = tf.logical_or(expected < 0, tf.equal(fingerprint(data), expected))
-    check = tf.debugging.Assert(same, [
-        "색인한 뒤에 바뀐 파일입니다. 색인을 다시 만드세요 (load_*_index). / "
-        "This file changed after it was indexed; build the index again:", path], summarize=1)
+    check = tf.debugging.Assert(
+        same,
+        [
+            "색인한 뒤에 바뀐 파일입니다. 색인을 다시 만드세요 (load_*_index). / "
+            "This file changed after it was indexed; build the index again:",
+            path,
+        ],
+        summarize=1,
+    )
     with tf.control_dependencies([check]):
         return tf.identity(data)
 
@@ -146,7 +165,11 @@ def _header(data: bytes) -> tuple[tuple[int, int] | None, str | None, str | None
     except Exception as error:  # PIL raises many types for a damaged header
         return None, None, f"unreadable header ({type(error).__name__})"
     if size[0] * size[1] > MAX_PIXELS:
-        return None, None, f"decompression bomb (header says {size[0]}x{size[1]} pixels)"
+        return (
+            None,
+            None,
+            f"decompression bomb (header says {size[0]}x{size[1]} pixels)",
+        )
     return size, mode, None
 
 
@@ -191,11 +214,15 @@ def check_photo(path, keep_pixels: bool = False) -> dict:
         return {"problem": f"TensorFlow cannot decode it: {_tf_error(error)}"}
     height, width = decoded.shape[:2]
     if (width, height) != size:
-        return {"problem": f"decoded size {width}x{height} != header {size[0]}x{size[1]}"}
+        return {
+            "problem": f"decoded size {width}x{height} != header {size[0]}x{size[1]}"
+        }
     if fmt != "JPEG" or mode not in ("RGB", "L"):
         reference = _pil_rgb(data)
         if reference is None or reference.shape != tuple(decoded.shape):
-            return {"problem": f"{fmt} {mode}: only TensorFlow can read it, its colours cannot be confirmed"}
+            return {
+                "problem": f"{fmt} {mode}: only TensorFlow can read it, its colours cannot be confirmed"
+            }
         if np.abs(decoded.numpy() - reference).mean() > _COLOUR_TOLERANCE:
             return {"problem": f"{fmt} {mode}: TensorFlow decodes its colours wrongly"}
     verdict = {"problem": None, "shape": [height, width], "fingerprint": int(digest)}
@@ -225,11 +252,17 @@ def check_trimap(path, photo_shape, keep_pixels: bool = False) -> dict:
     except (tf.errors.OpError, ValueError) as error:
         return {"problem": f"trimap: TensorFlow cannot decode it: {_tf_error(error)}"}
     if list(values.shape[:2]) != list(photo_shape):
-        return {"problem": f"trimap size {values.shape[1]}x{values.shape[0]} != photo size "
-                           f"{photo_shape[1]}x{photo_shape[0]}"}
+        return {
+            "problem": f"trimap size {values.shape[1]}x{values.shape[0]} != photo size "
+            f"{photo_shape[1]}x{photo_shape[0]}"
+        }
     if not valid:
         present = np.unique(values.numpy()).tolist()
-        kind = " (palette PNG: TensorFlow reads its colours, not its indices)" if mode == "P" else ""
+        kind = (
+            " (palette PNG: TensorFlow reads its colours, not its indices)"
+            if mode == "P"
+            else ""
+        )
         return {"problem": f"trimap values {present[:8]} are not 1/2/3{kind}"}
     note = None
     if mode == "P":  # TensorFlow sees the palette's colours: they must be the indices
@@ -256,6 +289,7 @@ def image_problem(path) -> str | None:
 
 # --- verdicts kept per file --------------------------------------------------------------
 
+
 def _stamp(paths) -> list:
     """Size, modification and change time of each file (None where missing).
 
@@ -277,8 +311,15 @@ def _store_path(root: Path, cache) -> Path | None:
 
     try:
         folder = str(Path(root).resolve())
-        return cache_dir(cache) / "checks" / f"{hashlib.sha1(folder.encode()).hexdigest()[:16]}.json"
-    except (OSError, RuntimeError):  # no writable cache: check everything, remember nothing
+        return (
+            cache_dir(cache)
+            / "checks"
+            / f"{hashlib.sha1(folder.encode()).hexdigest()[:16]}.json"
+        )
+    except (
+        OSError,
+        RuntimeError,
+    ):  # no writable cache: check everything, remember nothing
         return None
 
 
@@ -314,7 +355,9 @@ def checked(root, jobs: dict, check, cache=None, workers: int = 8) -> dict:
         try:
             return check(key)
         except Exception as error:  # one file never stops the index
-            return {"problem": f"cannot be checked ({type(error).__name__}: {error})"[:160]}
+            return {
+                "problem": f"cannot be checked ({type(error).__name__}: {error})"[:160]
+            }
 
     with ThreadPoolExecutor(workers) as pool:
         verdicts.update(zip(todo, pool.map(safe_check, todo)))
@@ -322,8 +365,14 @@ def checked(root, jobs: dict, check, cache=None, workers: int = 8) -> dict:
         try:
             store.parent.mkdir(parents=True, exist_ok=True)
             tmp = store.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({prefix + key: {"stamp": stamps[key], "verdict": verdicts[key]}
-                                       for key in jobs}))
+            tmp.write_text(
+                json.dumps(
+                    {
+                        prefix + key: {"stamp": stamps[key], "verdict": verdicts[key]}
+                        for key in jobs
+                    }
+                )
+            )
             os.replace(tmp, store)
         except (OSError, TypeError):
             pass

@@ -70,7 +70,9 @@ class PetsIndex:
     records: list[PetRecord]
     skipped: dict[str, str] = field(default_factory=dict)  # file name -> reason
     source: sources.DataSource | None = None
-    notes: dict[str, str] = field(default_factory=dict)  # file name -> how an odd file was read
+    notes: dict[str, str] = field(
+        default_factory=dict
+    )  # file name -> how an odd file was read
 
     @property
     def breeds(self) -> list[str]:
@@ -85,7 +87,9 @@ class PetsIndex:
         line = f"Oxford-IIIT Pet: 사진 {len(self.records)}장 사용 / {len(self.records)} photos used"
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
-            line += f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
+            line += (
+                f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
+            )
         if self.notes:
             names = ", ".join(f"{n} ({how})" for n, how in sorted(self.notes.items()))
             line += f"; 변환해 읽음 {len(self.notes)}개 / converted {len(self.notes)}: {names}"
@@ -94,10 +98,15 @@ class PetsIndex:
 
 # --- finding the files -------------------------------------------------------------
 
+
 def find_layout(root: Path) -> PetsLayout:
     """Finds ``images/`` and ``annotations/`` in ``root`` or one folder below it."""
     root = Path(root)
-    candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else [root]
+    candidates = (
+        [root] + sorted(p for p in root.iterdir() if p.is_dir())
+        if root.is_dir()
+        else [root]
+    )
     for folder in candidates:
         if (folder / "images").is_dir() and (folder / "annotations").is_dir():
             layout = PetsLayout(folder / "images", folder / "annotations")
@@ -109,7 +118,9 @@ def find_layout(root: Path) -> PetsLayout:
 def check_layout(layout: PetsLayout) -> None:
     for needed in ("trimaps", "list.txt"):
         if not (layout.annotations_dir / needed).exists():
-            raise missing_file_error(layout.annotations_dir.parent, f"annotations/{needed}")
+            raise missing_file_error(
+                layout.annotations_dir.parent, f"annotations/{needed}"
+            )
 
 
 def pets_urls(base_url: str | None = None) -> list[str]:
@@ -120,7 +131,9 @@ def pets_urls(base_url: str | None = None) -> list[str]:
     return sources.with_mirror(OFFICIAL_URLS, "COURSE_PETS_URL")
 
 
-def download_pets(base_url: str | None = None, cache=None, timeout: float | None = None) -> PetsLayout:
+def download_pets(
+    base_url: str | None = None, cache=None, timeout: float | None = None
+) -> PetsLayout:
     """Downloads and unpacks the two official archives once (md5-checked) into the cache.
 
     Each archive is tried at every address of :func:`pets_urls` until one gives the
@@ -129,43 +142,64 @@ def download_pets(base_url: str | None = None, cache=None, timeout: float | None
     cache = sources.cache_dir(cache)
     bases = pets_urls(base_url)
     folders = {
-        fname: fetch_archive(fname, [b.rstrip("/") + "/" + fname for b in bases], cache, md5, timeout=timeout)
+        fname: fetch_archive(
+            fname,
+            [b.rstrip("/") + "/" + fname for b in bases],
+            cache,
+            md5,
+            timeout=timeout,
+        )
         for fname, md5 in ARCHIVE_MD5.items()
     }
-    layout = PetsLayout(folders["images.tar.gz"] / "images",
-                        folders["annotations.tar.gz"] / "annotations")
+    layout = PetsLayout(
+        folders["images.tar.gz"] / "images",
+        folders["annotations.tar.gz"] / "annotations",
+    )
     if not layout.images_dir.is_dir():
         raise missing_file_error(folders["images.tar.gz"], "images/")
     check_layout(layout)
     return layout
 
 
-def locate_pets(data_dir=None, base_url=None, cache=None) -> tuple[PetsLayout, sources.DataSource]:
+def locate_pets(
+    data_dir=None, base_url=None, cache=None
+) -> tuple[PetsLayout, sources.DataSource]:
     """The Pets files for this run: a local folder, generated data, or the official download."""
     local = sources.local_data_dir(data_dir)
     if local is not None:
         layout = find_layout(local)
-        return layout, sources.DataSource("Oxford-IIIT Pet", "local", layout.images_dir.parent)
+        return layout, sources.DataSource(
+            "Oxford-IIIT Pet", "local", layout.images_dir.parent
+        )
     if sources.wants_synthetic():
         from .synthetic import make_synthetic_pets
 
         folder = sources.cache_dir(cache) / "synthetic" / "oxford-iiit-pet"
         make_synthetic_pets(folder)
-        return find_layout(folder), sources.DataSource("Oxford-IIIT Pet", "synthetic", folder)
+        return find_layout(folder), sources.DataSource(
+            "Oxford-IIIT Pet", "synthetic", folder
+        )
     layout = download_pets(base_url, cache)
-    return layout, sources.DataSource("Oxford-IIIT Pet", "download", layout.images_dir.parent)
+    return layout, sources.DataSource(
+        "Oxford-IIIT Pet", "download", layout.images_dir.parent
+    )
 
 
 # --- parsing the labels ---------------------------------------------------------------
 
-def parse_list_file(path: Path, problems: dict | None = None) -> dict[str, tuple[int, int]]:
+
+def parse_list_file(
+    path: Path, problems: dict | None = None
+) -> dict[str, tuple[int, int]]:
     """``NAME CLASS-ID SPECIES BREED-ID`` lines -> {name: (class_id, species)}; skips ``#`` lines.
 
     A bad line raises a bilingual error, or, with ``problems``, is recorded there
     (``"list.txt:7"`` -> why) and skipped, so that one bad line does not stop the index.
     """
     entries = {}
-    for number, line in enumerate(Path(path).read_text(errors="replace").splitlines(), start=1):
+    for number, line in enumerate(
+        Path(path).read_text(errors="replace").splitlines(), start=1
+    ):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -203,7 +237,9 @@ def trimap_to_classes(trimap: np.ndarray) -> np.ndarray:
     return (trimap - 1).astype(np.uint8)
 
 
-def parse_head_box(xml_path: Path, image_size: tuple[int, int] | None = None) -> tuple[float, float, float, float]:
+def parse_head_box(
+    xml_path: Path, image_size: tuple[int, int] | None = None
+) -> tuple[float, float, float, float]:
     """The head box of a PASCAL VOC file, normalized [xmin, ymin, xmax, ymax].
 
     Raises ``ValueError`` (naming the file) for a file that is not such a box: malformed
@@ -215,15 +251,23 @@ def parse_head_box(xml_path: Path, image_size: tuple[int, int] | None = None) ->
         width = float(root.findtext("size/width"))
         height = float(root.findtext("size/height"))
         box = root.find("object/bndbox")
-        xmin, ymin, xmax, ymax = (float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))
+        xmin, ymin, xmax, ymax = (
+            float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")
+        )
     except (ET.ParseError, OSError, TypeError, ValueError, AttributeError) as error:
-        raise ValueError(f"{Path(xml_path).name}: not a head-box XML ({type(error).__name__})") from error
+        raise ValueError(
+            f"{Path(xml_path).name}: not a head-box XML ({type(error).__name__})"
+        ) from error
     if image_size is not None and (width, height) != tuple(map(float, image_size)):
-        raise ValueError(f"{Path(xml_path).name}: size {width:g}x{height:g} != photo "
-                         f"{image_size[0]}x{image_size[1]}")
+        raise ValueError(
+            f"{Path(xml_path).name}: size {width:g}x{height:g} != photo "
+            f"{image_size[0]}x{image_size[1]}"
+        )
     if not (0 <= xmin < xmax <= width and 0 <= ymin < ymax <= height):
-        raise ValueError(f"{Path(xml_path).name}: box {xmin:g},{ymin:g},{xmax:g},{ymax:g} "
-                         f"outside {width:g}x{height:g}")
+        raise ValueError(
+            f"{Path(xml_path).name}: box {xmin:g},{ymin:g},{xmax:g},{ymax:g} "
+            f"outside {width:g}x{height:g}"
+        )
     return (xmin / width, ymin / height, xmax / width, ymax / height)
 
 
@@ -237,8 +281,13 @@ def check_photo_and_trimap(image_path: Path, trimap_path: Path) -> dict:
     trimap = images.check_trimap(trimap_path, photo["shape"])
     if trimap["problem"]:
         return {"problem": trimap["problem"]}
-    return {"problem": None, "shape": photo["shape"], "image_fingerprint": photo["fingerprint"],
-            "trimap_fingerprint": trimap["fingerprint"], "note": trimap["note"]}
+    return {
+        "problem": None,
+        "shape": photo["shape"],
+        "image_fingerprint": photo["fingerprint"],
+        "trimap_fingerprint": trimap["fingerprint"],
+        "note": trimap["note"],
+    }
 
 
 def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
@@ -252,8 +301,10 @@ def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
             entries = parse_list_file(path, skipped)
         except (OSError, UnicodeError) as error:
             if list_name == "list.txt":  # without it no photo has a label
-                raise CourseDataError(f"'{path}' 을(를) 읽을 수 없습니다 ({error}).",
-                                      f"Cannot read '{path}' ({error}).") from error
+                raise CourseDataError(
+                    f"'{path}' 을(를) 읽을 수 없습니다 ({error}).",
+                    f"Cannot read '{path}' ({error}).",
+                ) from error
             skipped[list_name] = f"unreadable ({type(error).__name__})"
             continue
         labels.update(entries)
@@ -262,7 +313,9 @@ def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
     return labels, split_of
 
 
-def build_index(layout: PetsLayout, source=None, workers: int = 8, cache=None) -> PetsIndex:
+def build_index(
+    layout: PetsLayout, source=None, workers: int = 8, cache=None
+) -> PetsIndex:
     """Every photo that is listed and that training can decode, with all its labels.
 
     Everything else (undecodable or oversized files, bad trimaps, malformed head-box
@@ -282,7 +335,9 @@ def build_index(layout: PetsLayout, source=None, workers: int = 8, cache=None) -
             skipped[path.name] = "in no list"
         else:
             candidates.append(path)
-    missing = sorted(set(labels) - {p.stem for p in candidates} - {Path(n).stem for n in skipped})
+    missing = sorted(
+        set(labels) - {p.stem for p in candidates} - {Path(n).stem for n in skipped}
+    )
     for name in missing:
         skipped[name + ".jpg"] = "listed but missing"
 
@@ -292,9 +347,13 @@ def build_index(layout: PetsLayout, source=None, workers: int = 8, cache=None) -
     # Keyed by the path under the folder that holds images/ (as "images/NAME.jpg").
     root = layout.images_dir.parent
     by_key = {f"{layout.images_dir.name}/{p.name}": p for p in candidates}
-    verdicts = images.checked(root, {k: (p, trimap_of(p)) for k, p in by_key.items()},
-                              lambda k: check_photo_and_trimap(by_key[k], trimap_of(by_key[k])),
-                              cache=cache, workers=workers)
+    verdicts = images.checked(
+        root,
+        {k: (p, trimap_of(p)) for k, p in by_key.items()},
+        lambda k: check_photo_and_trimap(by_key[k], trimap_of(by_key[k])),
+        cache=cache,
+        workers=workers,
+    )
     records, notes = [], {}
     for key, path in by_key.items():
         verdict = verdicts[key]
@@ -312,22 +371,26 @@ def build_index(layout: PetsLayout, source=None, workers: int = 8, cache=None) -
             except ValueError as error:
                 skipped[xml.name] = str(error).split(": ", 1)[-1]
         class_id, species = labels[path.stem]
-        records.append(PetRecord(
-            name=path.stem,
-            image_path=str(path),
-            trimap_path=str(trimap_of(path)),
-            breed=breed_of(path.stem),
-            class_id=class_id,
-            species=SPECIES_NAMES[species - 1],
-            split=split_of.get(path.stem, ""),
-            head_box=head_box,
-            image_fingerprint=verdict["image_fingerprint"],
-            trimap_fingerprint=verdict["trimap_fingerprint"],
-        ))
+        records.append(
+            PetRecord(
+                name=path.stem,
+                image_path=str(path),
+                trimap_path=str(trimap_of(path)),
+                breed=breed_of(path.stem),
+                class_id=class_id,
+                species=SPECIES_NAMES[species - 1],
+                split=split_of.get(path.stem, ""),
+                head_box=head_box,
+                image_fingerprint=verdict["image_fingerprint"],
+                trimap_fingerprint=verdict["trimap_fingerprint"],
+            )
+        )
     return PetsIndex(records, skipped, source, notes)
 
 
-def load_pets_index(data_dir=None, base_url=None, cache=None, verbose=True) -> PetsIndex:
+def load_pets_index(
+    data_dir=None, base_url=None, cache=None, verbose=True
+) -> PetsIndex:
     """Locates the data (see :mod:`utils.sources`), indexes it and prints the one-line report.
 
     ``cache`` is where downloads, generated data and the remembered file checks go.
@@ -341,16 +404,20 @@ def load_pets_index(data_dir=None, base_url=None, cache=None, verbose=True) -> P
 
 # --- splitting and streaming ----------------------------------------------------------
 
-def split_records(records, val_count: int, seed: int = 1337, max_images: int | None = None):
+
+def split_records(
+    records, val_count: int, seed: int = 1337, max_images: int | None = None
+):
     """A reproducible shuffle, then the last ``val_count`` records for validation (as the lecture)."""
     records = sorted(records, key=lambda r: r.name)
     random.Random(seed).shuffle(records)
     if max_images is not None:
         records = records[:max_images]
     if not 0 < val_count < len(records):
-        raise ValueError(f"val_count must be between 1 and {len(records) - 1}, got {val_count}")
+        raise ValueError(
+            f"val_count must be between 1 and {len(records) - 1}, got {val_count}"
+        )
     return records[:-val_count], records[-val_count:]
-
 
 
 def load_image(path, image_size):
@@ -381,8 +448,14 @@ def _mask_from_bytes(data, path, image_size):
 
     values = images.decode_trimap(data)
     valid = tf.reduce_all((values >= 1) & (values <= 3))
-    check = tf.debugging.Assert(valid, [
-        "트라이맵 값은 1, 2, 3 이어야 합니다 / trimap values must be 1, 2 or 3:", path], summarize=1)
+    check = tf.debugging.Assert(
+        valid,
+        [
+            "트라이맵 값은 1, 2, 3 이어야 합니다 / trimap values must be 1, 2 or 3:",
+            path,
+        ],
+        summarize=1,
+    )
     with tf.control_dependencies([check]):
         mask = tf.image.resize(values, image_size, method="nearest")
     return tf.cast(mask, tf.uint8) - 1
@@ -392,8 +465,15 @@ def _fingerprints(values) -> np.ndarray:
     return np.array([-1 if v is None else v for v in values], np.int64)
 
 
-def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",),
-                 shuffle=False, seed=1337, cache=False):
+def make_dataset(
+    records,
+    image_size=(200, 200),
+    batch_size=32,
+    targets=("mask",),
+    shuffle=False,
+    seed=1337,
+    cache=False,
+):
     """A tf.data pipeline of (image, target) batches, decoded in parallel and prefetched.
 
     ``cache=True`` keeps the decoded, resized examples in memory after the first epoch
@@ -412,7 +492,9 @@ def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",
         targets = (targets,)
     unknown = set(targets) - {"mask", "species", "breed", "box"}
     if unknown:
-        raise ValueError(f"unknown targets {sorted(unknown)}; choose from mask, species, breed, box")
+        raise ValueError(
+            f"unknown targets {sorted(unknown)}; choose from mask, species, breed, box"
+        )
     if "box" in targets:
         records = [r for r in records if r.head_box is not None]
     if not records:
@@ -422,11 +504,15 @@ def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",
         "image_fp": _fingerprints(r.image_fingerprint for r in records),
         "mask": [r.trimap_path for r in records],
         "mask_fp": _fingerprints(r.trimap_fingerprint for r in records),
-        "species": np.array([SPECIES_NAMES.index(r.species) for r in records], np.int32),
+        "species": np.array(
+            [SPECIES_NAMES.index(r.species) for r in records], np.int32
+        ),
         "breed": np.array([r.class_id - 1 for r in records], np.int32),
         "box": np.array([r.head_box or (0, 0, 0, 0) for r in records], np.float32),
     }
-    wanted = ("image", "image_fp", *targets) + (("mask_fp",) if "mask" in targets else ())
+    wanted = ("image", "image_fp", *targets) + (
+        ("mask_fp",) if "mask" in targets else ()
+    )
     ds = tf.data.Dataset.from_tensor_slices({k: columns[k] for k in wanted})
 
     def decode(row):
@@ -436,7 +522,9 @@ def make_dataset(records, image_size=(200, 200), batch_size=32, targets=("mask",
         if "mask" in targets:
             trimap = images.read_unchanged(row["mask"], row["mask_fp"])
             labels["mask"] = _mask_from_bytes(trimap, row["mask"], image_size)
-        return image, labels[targets[0]] if len(targets) == 1 else {t: labels[t] for t in targets}
+        return image, labels[targets[0]] if len(targets) == 1 else {
+            t: labels[t] for t in targets
+        }
 
     if cache:  # decode once, keep in memory, shuffle the decoded examples every epoch
         ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE).cache()

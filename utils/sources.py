@@ -59,7 +59,9 @@ DEFAULT_DOWNLOAD_TIMEOUT = 60.0
 
 def download_timeout(timeout=None) -> float:
     """Seconds to wait for a server: the argument, else ``COURSE_DOWNLOAD_TIMEOUT``, else 60."""
-    value = timeout if timeout is not None else os.environ.get("COURSE_DOWNLOAD_TIMEOUT")
+    value = (
+        timeout if timeout is not None else os.environ.get("COURSE_DOWNLOAD_TIMEOUT")
+    )
     try:
         seconds = float(value) if value not in (None, "") else DEFAULT_DOWNLOAD_TIMEOUT
     except ValueError:
@@ -87,7 +89,9 @@ def wants_synthetic() -> bool:
 
 def cache_dir(cache=None) -> Path:
     """A writable folder for downloads and generated data."""
-    path = Path(cache or os.environ.get("COURSE_CACHE_DIR") or Path.home() / ".keras").expanduser()
+    path = Path(
+        cache or os.environ.get("COURSE_CACHE_DIR") or Path.home() / ".keras"
+    ).expanduser()
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"

@@ -27,8 +27,15 @@ _MARKER = ".synthetic.json"
 def _background(rng, width, height) -> Image.Image:
     base = rng.integers(60, 200, size=3)
     noise = rng.normal(0, 18, size=(height, width, 3))
-    stripes = 25 * np.sin(np.arange(width) / rng.uniform(6, 20) + rng.uniform(0, 6))[None, :, None]
-    pixels = np.clip(base + noise + stripes * rng.uniform(-1, 1, size=3), 0, 255).astype(np.uint8)
+    stripes = (
+        25
+        * np.sin(np.arange(width) / rng.uniform(6, 20) + rng.uniform(0, 6))[
+            None, :, None
+        ]
+    )
+    pixels = np.clip(
+        base + noise + stripes * rng.uniform(-1, 1, size=3), 0, 255
+    ).astype(np.uint8)
     return Image.fromarray(pixels)
 
 
@@ -41,29 +48,55 @@ def draw_pet(rng, species: int, coat, width: int, height: int):
     r = scale * 0.55  # head radius
     hx = cx + rng.choice([-1, 1]) * scale * 0.9
     hy = cy - scale * 0.6
-    shapes = [("ellipse", (cx - scale * 1.2, cy - scale * 0.6, cx + scale * 1.2, cy + scale * 0.7)),
-              ("ellipse", (hx - r, hy - r, hx + r, hy + r))]
+    shapes = [
+        (
+            "ellipse",
+            (cx - scale * 1.2, cy - scale * 0.6, cx + scale * 1.2, cy + scale * 0.7),
+        ),
+        ("ellipse", (hx - r, hy - r, hx + r, hy + r)),
+    ]
     if species == 1:  # pointed ears
         for side in (-1, 1):
             ex = hx + side * r * 0.55
-            shapes.append(("polygon", [(ex - r * 0.35, hy - r * 0.6), (ex + r * 0.35, hy - r * 0.6),
-                                       (ex + side * r * 0.1, hy - r * 1.45)]))
+            shapes.append(
+                (
+                    "polygon",
+                    [
+                        (ex - r * 0.35, hy - r * 0.6),
+                        (ex + r * 0.35, hy - r * 0.6),
+                        (ex + side * r * 0.1, hy - r * 1.45),
+                    ],
+                )
+            )
     else:  # floppy ears hanging beside the head
         for side in (-1, 1):
             ex = hx + side * r * 0.95
-            shapes.append(("ellipse", (ex - r * 0.3, hy - r * 0.5, ex + r * 0.3, hy + r * 0.75)))
+            shapes.append(
+                ("ellipse", (ex - r * 0.3, hy - r * 0.5, ex + r * 0.3, hy + r * 0.75))
+            )
     coat = np.array(coat[rng.integers(len(coat))])
     for draw_on, fill in ((ImageDraw.Draw(photo), None), (ImageDraw.Draw(mask), 255)):
         for kind, xy in shapes:
-            colour = fill if fill is not None else tuple(int(c) for c in np.clip(coat + rng.normal(0, 8, 3), 0, 255))
+            colour = (
+                fill
+                if fill is not None
+                else tuple(int(c) for c in np.clip(coat + rng.normal(0, 8, 3), 0, 255))
+            )
             getattr(draw_on, kind)(xy, fill=colour)
     # Eyes make the head look like a head; they stay inside the mask.
     eyes = ImageDraw.Draw(photo)
     for side in (-1, 1):
         ex, ey = hx + side * r * 0.35, hy - r * 0.1
-        eyes.ellipse((ex - r * 0.1, ey - r * 0.1, ex + r * 0.1, ey + r * 0.1), fill=(20, 20, 20))
+        eyes.ellipse(
+            (ex - r * 0.1, ey - r * 0.1, ex + r * 0.1, ey + r * 0.1), fill=(20, 20, 20)
+        )
     top = hy - r * (1.45 if species == 1 else 1.0)
-    head_box = (max(0, hx - r * 1.25), max(0, top), min(width, hx + r * 1.25), min(height, hy + r * 1.0))
+    head_box = (
+        max(0, hx - r * 1.25),
+        max(0, top),
+        min(width, hx + r * 1.25),
+        min(height, hy + r * 1.0),
+    )
     return photo.filter(ImageFilter.GaussianBlur(0.6)), mask, head_box
 
 
@@ -84,10 +117,12 @@ def _already_made(folder: Path, settings: dict) -> bool:
 
 def _voc_xml(name, width, height, box) -> str:
     xmin, ymin, xmax, ymax = (int(round(v)) for v in box)
-    return (f"<annotation><filename>{name}.jpg</filename><size><width>{width}</width>"
-            f"<height>{height}</height><depth>3</depth></size><object><name>head</name>"
-            f"<bndbox><xmin>{xmin}</xmin><ymin>{ymin}</ymin><xmax>{xmax}</xmax>"
-            f"<ymax>{ymax}</ymax></bndbox></object></annotation>\n")
+    return (
+        f"<annotation><filename>{name}.jpg</filename><size><width>{width}</width>"
+        f"<height>{height}</height><depth>3</depth></size><object><name>head</name>"
+        f"<bndbox><xmin>{xmin}</xmin><ymin>{ymin}</ymin><xmax>{xmax}</xmax>"
+        f"<ymax>{ymax}</ymax></bndbox></object></annotation>\n"
+    )
 
 
 def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
@@ -96,13 +131,21 @@ def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
     settings = {"kind": "pets", "per_breed": per_breed, "seed": seed}
     if _already_made(folder, settings):
         return folder
-    images, trimaps, xmls = folder / "images", folder / "annotations" / "trimaps", folder / "annotations" / "xmls"
+    images, trimaps, xmls = (
+        folder / "images",
+        folder / "annotations" / "trimaps",
+        folder / "annotations" / "xmls",
+    )
     for d in (images, trimaps, xmls):
         d.mkdir(parents=True, exist_ok=True)
-    header = ["#Image CLASS-ID SPECIES BREED ID", "#ID: 1:37 Class ids",
-              "#SPECIES: 1:Cat 2:Dog", "#BREED ID: 1-25:Cat 1:12:Dog",
-              "#All images with 1st letter as captial are cat images",
-              "#images with small first letter are dog images"]
+    header = [
+        "#Image CLASS-ID SPECIES BREED ID",
+        "#ID: 1:37 Class ids",
+        "#SPECIES: 1:Cat 2:Dog",
+        "#BREED ID: 1-25:Cat 1:12:Dog",
+        "#All images with 1st letter as captial are cat images",
+        "#images with small first letter are dog images",
+    ]
     lines = {"list": [], "trainval": [], "test": []}
     for b, (breed, class_id, species, coat) in enumerate(BREEDS):
         breed_number = sum(1 for other in BREEDS[:b] if other[2] == species) + 1
@@ -119,24 +162,41 @@ def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
             line = f"{name} {class_id} {species} {breed_number}"
             lines["list"].append(line)
             lines[split].append(line)
-    (folder / "annotations" / "list.txt").write_text("\n".join(header + lines["list"]) + "\n")
+    (folder / "annotations" / "list.txt").write_text(
+        "\n".join(header + lines["list"]) + "\n"
+    )
     for split in ("trainval", "test"):
-        (folder / "annotations" / f"{split}.txt").write_text("\n".join(lines[split]) + "\n")
+        (folder / "annotations" / f"{split}.txt").write_text(
+            "\n".join(lines[split]) + "\n"
+        )
     (folder / _MARKER).write_text(json.dumps(settings))
     return folder
 
 
-def make_synthetic_dogs_cats(folder, per_class: int = 100, seed: int = 0, layout: str = "kaggle") -> Path:
+def make_synthetic_dogs_cats(
+    folder, per_class: int = 100, seed: int = 0, layout: str = "kaggle"
+) -> Path:
     """Writes a dogs-vs-cats-like set: ``train/cat.N.jpg`` (kaggle) or ``PetImages/Cat/N.jpg`` (microsoft)."""
     folder = Path(folder)
-    settings = {"kind": "dogs_cats", "per_class": per_class, "seed": seed, "layout": layout}
+    settings = {
+        "kind": "dogs_cats",
+        "per_class": per_class,
+        "seed": seed,
+        "layout": layout,
+    }
     if _already_made(folder, settings):
         return folder
     for label, (animal, species) in enumerate((("cat", 1), ("dog", 2))):
         coats = [c for breed in BREEDS if breed[2] == species for c in breed[3]]
         for n in range(per_class):
             rng = np.random.default_rng([seed, 100 + label, n])
-            photo, _, _ = draw_pet(rng, species, coats, int(rng.integers(200, 400)), int(rng.integers(180, 360)))
+            photo, _, _ = draw_pet(
+                rng,
+                species,
+                coats,
+                int(rng.integers(200, 400)),
+                int(rng.integers(180, 360)),
+            )
             if layout == "kaggle":
                 path = folder / "train" / f"{animal}.{n}.jpg"
             elif layout == "microsoft":
