@@ -41,10 +41,14 @@ def source_folder(cache: Path) -> tuple[Path, str]:
         return PETS_SAMPLE, "real sample"
     from utils.synthetic import make_synthetic_pets
 
-    return make_synthetic_pets(cache / "synthetic-pets", per_breed=60), "generated (utils.synthetic)"
+    return make_synthetic_pets(
+        cache / "synthetic-pets", per_breed=60
+    ), "generated (utils.synthetic)"
 
 
-def build_bench_set(count: int = FULL_COUNT, cache: Path | None = None) -> tuple[Path, dict]:
+def build_bench_set(
+    count: int = FULL_COUNT, cache: Path | None = None
+) -> tuple[Path, dict]:
     """Makes (once) and returns the folder with ``count`` linked photos, and a description."""
     from utils import pets
 
@@ -60,16 +64,24 @@ def build_bench_set(count: int = FULL_COUNT, cache: Path | None = None) -> tuple
     if folder.exists():
         shutil.rmtree(folder)
 
-    index = pets.build_index(pets.find_layout(source))  # only photos the course itself accepts
+    index = pets.build_index(
+        pets.find_layout(source)
+    )  # only photos the course itself accepts
     usable = sorted(index.records, key=lambda r: r.name)
     list_lines = _list_lines(pets.find_layout(source).annotations_dir)
-    images, trimaps, xmls = folder / "images", folder / "annotations" / "trimaps", folder / "annotations" / "xmls"
+    images, trimaps, xmls = (
+        folder / "images",
+        folder / "annotations" / "trimaps",
+        folder / "annotations" / "xmls",
+    )
     for d in (images, trimaps, xmls):
         d.mkdir(parents=True)
     lines = {"list": [], "trainval": [], "test": []}
     for k in range(count):
         record = usable[k % len(usable)]
-        name = f"{record.breed}_{k + 1}"  # unique, and breed_of(name) is still the breed
+        name = (
+            f"{record.breed}_{k + 1}"  # unique, and breed_of(name) is still the breed
+        )
         (images / f"{name}.jpg").symlink_to(Path(record.image_path).resolve())
         (trimaps / f"{name}.png").symlink_to(Path(record.trimap_path).resolve())
         xml = Path(record.trimap_path).parents[1] / "xmls" / f"{record.name}.xml"
@@ -79,9 +91,15 @@ def build_bench_set(count: int = FULL_COUNT, cache: Path | None = None) -> tuple
         lines["list"].append(line)
         lines[record.split or "trainval"].append(line)
     for split, split_lines in lines.items():
-        (folder / "annotations" / f"{split}.txt").write_text("\n".join(split_lines) + "\n")
-    info = dict(settings, source_kind=kind, distinct_photos=len(usable),
-                source_bytes=sum(Path(r.image_path).stat().st_size for r in usable))
+        (folder / "annotations" / f"{split}.txt").write_text(
+            "\n".join(split_lines) + "\n"
+        )
+    info = dict(
+        settings,
+        source_kind=kind,
+        distinct_photos=len(usable),
+        source_bytes=sum(Path(r.image_path).stat().st_size for r in usable),
+    )
     marker.write_text(json.dumps(info))
     return folder, info
 
@@ -93,7 +111,14 @@ def main() -> None:
     args = parser.parse_args()
     timer = Timer()
     folder, info = build_bench_set(args.count, args.cache)
-    emit({"kind": "bench_data", "folder": str(folder), "seconds": round(timer(), 1), **info})
+    emit(
+        {
+            "kind": "bench_data",
+            "folder": str(folder),
+            "seconds": round(timer(), 1),
+            **info,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ REAL_SAMPLES = ROOT.parent / "shared" / "data"
 PETS_SAMPLE = REAL_SAMPLES / "oxford-iiit-pet-sample"
 JSON_PREFIX = "BENCH_JSON "  # each measurement script prints exactly one line that starts with this
 
-if str(ROOT) not in sys.path:  # so that `import utils` works from `python benchmarks/<script>.py`
+if (
+    str(ROOT) not in sys.path
+):  # so that `import utils` works from `python benchmarks/<script>.py`
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -49,7 +51,7 @@ def read_result(stdout: str) -> dict | None:
     """The last JSON result line in a script's output, if any."""
     for line in reversed(stdout.splitlines()):
         if line.startswith(JSON_PREFIX):
-            return json.loads(line[len(JSON_PREFIX):])
+            return json.loads(line[len(JSON_PREFIX) :])
     return None
 
 
@@ -69,7 +71,11 @@ def machine_info() -> dict:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "model name" and cpu_model in ("", platform.machine(), platform.processor()):
+            if key.strip() == "model name" and cpu_model in (
+                "",
+                platform.machine(),
+                platform.processor(),
+            ):
                 cpu_model = value.strip()
             elif key.strip() == "flags" and not flags:
                 flags = set(value.split())
@@ -86,14 +92,20 @@ def machine_info() -> dict:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    simd = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile") if f in flags]
+    simd = [
+        f
+        for f in ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile")
+        if f in flags
+    ]
     return {
         "cpu_model": cpu_model,
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable,
         "simd": simd,
         "ram_gib": mem_gib,
-        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+        "load_average": [round(x, 2) for x in os.getloadavg()]
+        if hasattr(os, "getloadavg")
+        else None,
         "os": platform.platform(),
         "python": platform.python_version(),
     }

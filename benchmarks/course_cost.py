@@ -32,7 +32,9 @@ BIN = Path(sys.executable).parent
 
 def course_notebook_env(scale: str = "smoke") -> dict:
     """The environment tools/course.py gives notebooks (imported from there, so they stay the same)."""
-    spec = importlib.util.spec_from_file_location("course_tool", ROOT / "tools" / "course.py")
+    spec = importlib.util.spec_from_file_location(
+        "course_tool", ROOT / "tools" / "course.py"
+    )
     course = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(course)
     env = course.notebook_env(scale)
@@ -43,13 +45,27 @@ def course_notebook_env(scale: str = "smoke") -> dict:
 def timed(command, env=None, timeout=1800) -> dict:
     timer = Timer()
     try:
-        done = subprocess.run([str(c) for c in command], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            [str(c) for c in command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
-        return {"seconds": round(timer(), 1), "ok": False, "detail": f"timed out after {timeout} s"}
+        return {
+            "seconds": round(timer(), 1),
+            "ok": False,
+            "detail": f"timed out after {timeout} s",
+        }
     tail = (done.stdout + done.stderr).strip().splitlines()
-    return {"seconds": round(timer(), 1), "ok": done.returncode == 0, "returncode": done.returncode,
-            "detail": tail[-1][-300:] if tail else ""}
+    return {
+        "seconds": round(timer(), 1),
+        "ok": done.returncode == 0,
+        "returncode": done.returncode,
+        "detail": tail[-1][-300:] if tail else "",
+    }
 
 
 def run_notebooks(patterns, timeout) -> list[dict]:
@@ -60,34 +76,85 @@ def run_notebooks(patterns, timeout) -> list[dict]:
         for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
             if patterns and not any(p in path.name for p in patterns):
                 continue
-            command = [BIN / "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                       f"--ExecutePreprocessor.timeout={timeout}", "--output-dir", out, path]
+            command = [
+                BIN / "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                f"--ExecutePreprocessor.timeout={timeout}",
+                "--output-dir",
+                out,
+                path,
+            ]
             result = timed(command, env=env, timeout=timeout + 120)
-            results.append({"name": path.stem, "scale": "smoke", "data": data, **result})
-            print(f"  notebook {path.stem}: {result['seconds']} s, ok={result['ok']}", file=sys.stderr, flush=True)
+            results.append(
+                {"name": path.stem, "scale": "smoke", "data": data, **result}
+            )
+            print(
+                f"  notebook {path.stem}: {result['seconds']} s, ok={result['ok']}",
+                file=sys.stderr,
+                flush=True,
+            )
     return results
 
 
 def run_tests(extra) -> dict:
-    result = timed([sys.executable, "-m", "pytest", *(extra or ["tests"]), "-q", "-p", "no:cacheprovider"])
+    result = timed(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *(extra or ["tests"]),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ]
+    )
     summary = re.search(r"(\d+ \w+(?:, \d+ \w+)*) in [\d.]+s", result.get("detail", ""))
     result["summary"] = summary[1] if summary else result.get("detail", "")
-    print(f"  tests: {result['seconds']} s, {result['summary']}", file=sys.stderr, flush=True)
+    print(
+        f"  tests: {result['seconds']} s, {result['summary']}",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
 def build_book() -> dict:
     with tempfile.TemporaryDirectory(prefix="course-cost-book-") as out:
-        result = timed([BIN / "jupyter-book", "build", ".", "--path-output", out, "--warningiserror", "--keep-going"])
-    print(f"  book: {result['seconds']} s, ok={result['ok']}", file=sys.stderr, flush=True)
+        result = timed(
+            [
+                BIN / "jupyter-book",
+                "build",
+                ".",
+                "--path-output",
+                out,
+                "--warningiserror",
+                "--keep-going",
+            ]
+        )
+    print(
+        f"  book: {result['seconds']} s, ok={result['ok']}", file=sys.stderr, flush=True
+    )
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="notebooks,tests,book")
-    parser.add_argument("--notebooks", nargs="*", default=None, help="only notebooks whose names contain these")
-    parser.add_argument("--pytest-args", nargs="*", default=None, help="instead of 'tests' (for a quick check)")
+    parser.add_argument(
+        "--notebooks",
+        nargs="*",
+        default=None,
+        help="only notebooks whose names contain these",
+    )
+    parser.add_argument(
+        "--pytest-args",
+        nargs="*",
+        default=None,
+        help="instead of 'tests' (for a quick check)",
+    )
     parser.add_argument("--notebook-timeout", type=int, default=900)
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -102,7 +169,9 @@ def main() -> None:
         result["book"] = build_book()
     result["total_s"] = round(timer(), 1)
     # ru_maxrss of RUSAGE_CHILDREN: the largest single process among all the parts (kernels included)
-    result["largest_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    result["largest_process_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+    )
     emit(result)
 
 

@@ -38,15 +38,28 @@ POLICIES = ("float32", "mixed_float16")
 def gpu_names() -> list[str]:
     import tensorflow as tf
 
-    return [tf.config.experimental.get_device_details(g).get("device_name", g.name)
-            for g in tf.config.list_physical_devices("GPU")]
+    return [
+        tf.config.experimental.get_device_details(g).get("device_name", g.name)
+        for g in tf.config.list_physical_devices("GPU")
+    ]
 
 
-def run_one(model_name: str, policy: str, jit: bool, seconds: float, warmup: int, batch: int | None) -> dict:
+def run_one(
+    model_name: str,
+    policy: str,
+    jit: bool,
+    seconds: float,
+    warmup: int,
+    batch: int | None,
+) -> dict:
     import keras
     import tensorflow as tf
-
-    from models import count_macs, make_augmentation, make_mini_xception, make_segmentation_model
+    from models import (
+        count_macs,
+        make_augmentation,
+        make_mini_xception,
+        make_segmentation_model,
+    )
 
     keras.mixed_precision.set_global_policy(policy)
     side, default_batch = MODELS[model_name]
@@ -66,8 +79,12 @@ def run_one(model_name: str, policy: str, jit: bool, seconds: float, warmup: int
             model = make_mini_xception((side, side), augment=augment_inside)
             loss = "binary_crossentropy"
         model.compile(optimizer="rmsprop", loss=loss, jit_compile=jit)
-        model.train_step((x, y))  # one eager step builds the optimizer, loss and metric variables
-        return model, tf.function(model.train_step, jit_compile=jit, reduce_retracing=True)
+        model.train_step(
+            (x, y)
+        )  # one eager step builds the optimizer, loss and metric variables
+        return model, tf.function(
+            model.train_step, jit_compile=jit, reduce_retracing=True
+        )
 
     def warm_up(step):
         start = time.perf_counter()
@@ -85,9 +102,13 @@ def run_one(model_name: str, policy: str, jit: bool, seconds: float, warmup: int
             raise
         # RandomRotation/RandomZoom use ImageProjectiveTransformV3, which XLA cannot compile: run the
         # augmentation as its own (uncompiled) function on the device, and compile the rest with XLA.
-        unsupported = sorted(set(re.findall(r"unsupported operations[^:]*:\s*(\w+)", str(error))))
-        note = (f"XLA cannot compile {', '.join(unsupported) or 'an augmentation op'}: "
-                "augmentation runs outside the compiled step")
+        unsupported = sorted(
+            set(re.findall(r"unsupported operations[^:]*:\s*(\w+)", str(error)))
+        )
+        note = (
+            f"XLA cannot compile {', '.join(unsupported) or 'an augmentation op'}: "
+            "augmentation runs outside the compiled step"
+        )
         augmentation = make_augmentation()
         augment = tf.function(lambda images: augmentation(images, training=True))
         model, core_step = build(augment_inside=False)
@@ -129,23 +150,53 @@ def run_one(model_name: str, policy: str, jit: bool, seconds: float, warmup: int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per configuration")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed steps after compiling")
-    parser.add_argument("--batch", type=int, default=None, help="override the batch sizes (for checks)")
-    parser.add_argument("--timeout", type=float, default=150, help="seconds one configuration may take")
-    parser.add_argument("--quick", action="store_true", help="1 timed second, 2 warm-up steps each")
-    parser.add_argument("--allow-cpu", action="store_true", help="run without a GPU (to check the script)")
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated, of: " + ", ".join(MODELS))
-    parser.add_argument("--policies", default=",".join(POLICIES), help="comma-separated, of: " + ", ".join(POLICIES))
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--one", nargs=3, metavar=("MODEL", "POLICY", "JIT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="timed seconds per configuration"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="untimed steps after compiling"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=None, help="override the batch sizes (for checks)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=150, help="seconds one configuration may take"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 timed second, 2 warm-up steps each"
+    )
+    parser.add_argument(
+        "--allow-cpu",
+        action="store_true",
+        help="run without a GPU (to check the script)",
+    )
+    parser.add_argument(
+        "--models",
+        default=",".join(MODELS),
+        help="comma-separated, of: " + ", ".join(MODELS),
+    )
+    parser.add_argument(
+        "--policies",
+        default=",".join(POLICIES),
+        help="comma-separated, of: " + ", ".join(POLICIES),
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the results here"
+    )
+    parser.add_argument(
+        "--one", nargs=3, metavar=("MODEL", "POLICY", "JIT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.warmup = 1.0, 2
 
     if args.one:
         model_name, policy, jit = args.one
-        emit(run_one(model_name, policy, jit == "jit", args.seconds, args.warmup, args.batch))
+        emit(
+            run_one(
+                model_name, policy, jit == "jit", args.seconds, args.warmup, args.batch
+            )
+        )
         return
 
     names = gpu_names()
@@ -159,29 +210,54 @@ def main() -> None:
     for model_name in args.models.split(","):
         for policy in args.policies.split(","):
             for jit in (False, True):
-                command = [sys.executable, str(BENCH_DIR / "gpu.py"), "--one", model_name, policy,
-                           "jit" if jit else "nojit", "--seconds", str(args.seconds), "--warmup", str(args.warmup)]
+                command = [
+                    sys.executable,
+                    str(BENCH_DIR / "gpu.py"),
+                    "--one",
+                    model_name,
+                    policy,
+                    "jit" if jit else "nojit",
+                    "--seconds",
+                    str(args.seconds),
+                    "--warmup",
+                    str(args.warmup),
+                ]
                 if args.batch:
                     command += ["--batch", str(args.batch)]
                 started = time.perf_counter()
                 try:
-                    done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+                    done = subprocess.run(
+                        command, capture_output=True, text=True, timeout=args.timeout
+                    )
                     result = read_result(done.stdout) or {
-                        "error": (done.stderr or done.stdout).strip().splitlines()[-3:] or ["no output"]}
+                        "error": (done.stderr or done.stdout).strip().splitlines()[-3:]
+                        or ["no output"]
+                    }
                 except subprocess.TimeoutExpired:
                     result = {"error": [f"timed out after {args.timeout:.0f} s"]}
-                result.update(model=model_name, policy=policy, jit_compile=jit,
-                              wall_s=round(time.perf_counter() - started, 1))
+                result.update(
+                    model=model_name,
+                    policy=policy,
+                    jit_compile=jit,
+                    wall_s=round(time.perf_counter() - started, 1),
+                )
                 results.append(result)
-                print(f"  {model_name:<14} {policy:<14} jit={str(jit):<5} "
-                      f"{result.get('images_per_s', 'error'):>10} images/s  ({result['wall_s']} s)", flush=True)
+                print(
+                    f"  {model_name:<14} {policy:<14} jit={str(jit):<5} "
+                    f"{result.get('images_per_s', 'error'):>10} images/s  ({result['wall_s']} s)",
+                    flush=True,
+                )
 
     gpu = ", ".join(names) or "none (CPU check)"
     print(f"\nGPU: {gpu}")
-    print(f"{'model':<14} {'batch':>5} {'policy':<14} {'XLA':<5} {'images/s':>10} {'TFLOP/s':>8}")
+    print(
+        f"{'model':<14} {'batch':>5} {'policy':<14} {'XLA':<5} {'images/s':>10} {'TFLOP/s':>8}"
+    )
     for r in results:
-        print(f"{r['model']:<14} {r.get('batch_size', ''):>5} {r['policy']:<14} {str(r['jit_compile']):<5} "
-              f"{r.get('images_per_s', 'error'):>10} {r.get('train_tflops', ''):>8}")
+        print(
+            f"{r['model']:<14} {r.get('batch_size', ''):>5} {r['policy']:<14} {str(r['jit_compile']):<5} "
+            f"{r.get('images_per_s', 'error'):>10} {r.get('train_tflops', ''):>8}"
+        )
     summary = {"kind": "gpu_summary", "gpu": gpu, "results": results}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")

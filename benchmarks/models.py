@@ -38,7 +38,11 @@ def make_segmentation_model(img_size, num_classes=3):
 
 def make_augmentation():
     return keras.Sequential(
-        [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1), layers.RandomZoom(0.2)]
+        [
+            layers.RandomFlip("horizontal"),
+            layers.RandomRotation(0.1),
+            layers.RandomZoom(0.2),
+        ]
     )
 
 
@@ -57,7 +61,9 @@ def make_mini_xception(img_size=(180, 180), augment=True):
         x = layers.Activation("relu")(x)
         x = layers.SeparableConv2D(size, 3, padding="same", use_bias=False)(x)
         x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
-        residual = layers.Conv2D(size, 1, strides=2, padding="same", use_bias=False)(residual)
+        residual = layers.Conv2D(size, 1, strides=2, padding="same", use_bias=False)(
+            residual
+        )
         x = layers.add([x, residual])
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.5)(x)
@@ -97,7 +103,9 @@ def layer_macs(layer) -> int:
         return depthwise + _hw(shape_out) * cin * layer.depth_multiplier * layer.filters
     if isinstance(layer, layers.DepthwiseConv2D):
         return _hw(shape_out) * kh * kw * cin * layer.depth_multiplier
-    if isinstance(layer, layers.Conv2DTranspose):  # every input value stamps a K x K x Cout kernel
+    if isinstance(
+        layer, layers.Conv2DTranspose
+    ):  # every input value stamps a K x K x Cout kernel
         return _hw(shape_in) * kh * kw * cin * layer.filters
     if isinstance(layer, layers.Conv2D):
         return _hw(shape_out) * kh * kw * cin * layer.filters // layer.groups
@@ -110,13 +118,19 @@ def count_macs(model) -> int:
 
 
 def macs_table(model) -> list[tuple[str, int]]:
-    return [(layer.name, layer_macs(layer)) for layer in model.layers if layer_macs(layer)]
+    return [
+        (layer.name, layer_macs(layer)) for layer in model.layers if layer_macs(layer)
+    ]
 
 
 if __name__ == "__main__":
     check_param_counts()
-    for name, model in (("segmentation 200x200", make_segmentation_model((200, 200))),
-                        ("mini-Xception 180x180", make_mini_xception((180, 180)))):
-        print(f"{name}: {model.count_params():,} parameters, {count_macs(model) / 1e9:.3f} G multiply-adds per image")
+    for name, model in (
+        ("segmentation 200x200", make_segmentation_model((200, 200))),
+        ("mini-Xception 180x180", make_mini_xception((180, 180))),
+    ):
+        print(
+            f"{name}: {model.count_params():,} parameters, {count_macs(model) / 1e9:.3f} G multiply-adds per image"
+        )
         for layer_name, macs in macs_table(model):
             print(f"   {layer_name:<28} {macs / 1e6:10.1f} M")

@@ -33,19 +33,37 @@ PY = sys.executable
 
 def git_revision() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return rev + ("+changes" if dirty else "") if rev else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
 def versions() -> dict:
-    done = subprocess.run([PY, "-c", "import tensorflow as tf, keras, numpy; "
-                           "print(tf.__version__, keras.__version__, numpy.__version__)"],
-                          capture_output=True, text=True, env=child_env())
+    done = subprocess.run(
+        [
+            PY,
+            "-c",
+            "import tensorflow as tf, keras, numpy; "
+            "print(tf.__version__, keras.__version__, numpy.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+    )
     parts = (done.stdout.split() + ["?"] * 3)[:3]
     return dict(zip(("tensorflow", "keras", "numpy"), parts))
 
@@ -67,11 +85,21 @@ class Runner:
         print(f"[{self.done}/{self.total}] {label} ...", end=" ", flush=True)
         timer = Timer()
         try:
-            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                                  env=child_env())
+            done = subprocess.run(
+                command,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=child_env(),
+            )
             stdout, stderr, code = done.stdout, done.stderr, done.returncode
         except subprocess.TimeoutExpired as error:
-            stdout = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
+            stdout = (
+                error.stdout.decode()
+                if isinstance(error.stdout, bytes)
+                else (error.stdout or "")
+            )
             stderr, code = f"timed out after {timeout:.0f} s", None
         seconds = timer()
         log = self.log_dir / f"{self.done:02d}-{script.removesuffix('.py')}.log"
@@ -81,7 +109,11 @@ class Runner:
             last = (stderr or stdout).strip().splitlines()[-1:] or ["no output"]
             result = dict(result, error=f"exit {code}: {last[0][-300:]} (log: {log})")
         result["wall_s"] = round(seconds, 1)
-        print(f"{seconds:.1f} s" + (f"  ERROR {result['error']}" if "error" in result else ""), flush=True)
+        print(
+            f"{seconds:.1f} s"
+            + (f"  ERROR {result['error']}" if "error" in result else ""),
+            flush=True,
+        )
         return result
 
 
@@ -97,127 +129,265 @@ def table(results: dict) -> str:
     rows = []
 
     def row(part, what, ips=None, first=None, run_s=None, rss=None, notes=""):
-        rows.append((part, what, fmt(ips), fmt(first, 2), fmt(run_s), fmt(rss, 0), notes))
+        rows.append(
+            (part, what, fmt(ips), fmt(first, 2), fmt(run_s), fmt(rss, 0), notes)
+        )
 
     for r in results.get("input", []):
         if "error" in r:
             row("input", r.get("label", "?"), notes=r["error"])
             continue
-        notes = (f"index {r['index_s']:.1f} s (in first batch); first batch {r['first_batch_after_index_s']:.2f} s "
-                 f"after index; {r['cpu_s_per_image'] * 1000:.1f} CPU ms/photo; "
-                 f"{r['peak_rss_mb'] - r['rss_after_imports_mb']:,.0f} MB above imports")
+        notes = (
+            f"index {r['index_s']:.1f} s (in first batch); first batch {r['first_batch_after_index_s']:.2f} s "
+            f"after index; {r['cpu_s_per_image'] * 1000:.1f} CPU ms/photo; "
+            f"{r['peak_rss_mb'] - r['rss_after_imports_mb']:,.0f} MB above imports"
+        )
         if len(r.get("epoch_s", [])) > 1:
             notes += f"; passes {', '.join(f'{s:.1f}' for s in r['epoch_s'])} s"
             ips = r["last_pass_images_per_s"]
         else:
             ips = r["images_per_s"]
-        row("input", f"{r['label']} ({r['images']:,} photos)", ips, r["first_batch_s"], r["pass_s"],
-            r["peak_rss_mb"], notes)
+        row(
+            "input",
+            f"{r['label']} ({r['images']:,} photos)",
+            ips,
+            r["first_batch_s"],
+            r["pass_s"],
+            r["peak_rss_mb"],
+            notes,
+        )
     for r in results.get("train", []):
         if "error" in r:
             row("train", r.get("label", "?"), notes=r["error"])
             continue
-        notes = (f"{r['timed_steps']} steps x {r['batch_size']}, {r['step_s_median']:.2f} s/step; "
-                 f"{r['gmacs_per_image']:.2f} GMAC/image -> {r['train_gflops']:.0f} GFLOP/s = "
-                 f"{r['fraction_of_matmul']:.0%} of matmul {r['matmul']['gflops']:.0f} GFLOP/s "
-                 f"(before/after training: the better; other {r['matmul'].get('other_gflops', 0):.0f})")
-        row("train", r["label"], r["images_per_s"], None, r["timed_s"], r["peak_rss_mb"], notes)
+        notes = (
+            f"{r['timed_steps']} steps x {r['batch_size']}, {r['step_s_median']:.2f} s/step; "
+            f"{r['gmacs_per_image']:.2f} GMAC/image -> {r['train_gflops']:.0f} GFLOP/s = "
+            f"{r['fraction_of_matmul']:.0%} of matmul {r['matmul']['gflops']:.0f} GFLOP/s "
+            f"(before/after training: the better; other {r['matmul'].get('other_gflops', 0):.0f})"
+        )
+        row(
+            "train",
+            r["label"],
+            r["images_per_s"],
+            None,
+            r["timed_s"],
+            r["peak_rss_mb"],
+            notes,
+        )
     cost = results.get("course_cost")
     if cost:
         if "error" in cost and "notebooks" not in cost:
             row("course", "course_cost.py", notes=cost["error"])
         for nb in cost.get("notebooks", []):
-            row("course", f"notebook {nb['name']} (smoke)", run_s=nb["seconds"], notes="ok" if nb["ok"] else nb["detail"])
+            row(
+                "course",
+                f"notebook {nb['name']} (smoke)",
+                run_s=nb["seconds"],
+                notes="ok" if nb["ok"] else nb["detail"],
+            )
         if "tests" in cost:
             t = cost["tests"]
-            row("course", "pytest tests", run_s=t["seconds"], notes=("ok, " if t["ok"] else "FAILED, ") + t["summary"])
+            row(
+                "course",
+                "pytest tests",
+                run_s=t["seconds"],
+                notes=("ok, " if t["ok"] else "FAILED, ") + t["summary"],
+            )
         if "book" in cost:
             b = cost["book"]
-            row("course", "jupyter-book build", run_s=b["seconds"], notes="ok" if b["ok"] else b["detail"])
+            row(
+                "course",
+                "jupyter-book build",
+                run_s=b["seconds"],
+                notes="ok" if b["ok"] else b["detail"],
+            )
     gpu = results.get("gpu")
     if gpu:
         if not gpu.get("results"):
-            row("gpu", "gpu.py", notes=gpu.get("skipped") or gpu.get("error", "no results"))
+            row(
+                "gpu",
+                "gpu.py",
+                notes=gpu.get("skipped") or gpu.get("error", "no results"),
+            )
         for r in gpu.get("results", []):
             what = f"{r['model']} b{r.get('batch_size', '?')} {r['policy']} XLA={'on' if r['jit_compile'] else 'off'}"
-            notes = f"{gpu['gpu']}; {r.get('train_tflops', '?')} TFLOP/s" if "images_per_s" in r else str(r.get("error"))
+            notes = (
+                f"{gpu['gpu']}; {r.get('train_tflops', '?')} TFLOP/s"
+                if "images_per_s" in r
+                else str(r.get("error"))
+            )
             if r.get("note"):
                 notes += f"; {r['note']}"
             row("gpu", what, r.get("images_per_s"), notes=notes)
     for name, ok, detail in results.get("checks", []):
-        rows.append(("check", name, "", "", "", "", ("PASS" if ok else "FAIL") + f": {detail}"))
+        rows.append(
+            ("check", name, "", "", "", "", ("PASS" if ok else "FAIL") + f": {detail}")
+        )
 
-    header = ("part", "measurement", "images/s", "first batch s", "run s", "peak RSS MB", "notes")
+    header = (
+        "part",
+        "measurement",
+        "images/s",
+        "first batch s",
+        "run s",
+        "peak RSS MB",
+        "notes",
+    )
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     for r in rows:
-        lines.append("| " + " | ".join(str(c).ljust(w) if i in (0, 1, 6) else str(c).rjust(w)
-                                       for i, (c, w) in enumerate(zip(r, widths))) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                str(c).ljust(w) if i in (0, 1, 6) else str(c).rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths))
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def checks(results: dict) -> list[tuple[str, bool, str]]:
     """The issue's targets for the course's pipeline, against the measured figures."""
-    inputs = {r.get("method_key"): r for r in results.get("input", []) if "error" not in r}
+    inputs = {
+        r.get("method_key"): r for r in results.get("input", []) if "error" not in r
+    }
     numpy_r, tfdata_r = inputs.get("numpy"), inputs.get("tfdata")
     out = []
     if tfdata_r:
-        out.append(("tf.data first batch < 2 s", tfdata_r["first_batch_after_index_s"] < 2,
-                    f"{tfdata_r['first_batch_after_index_s']:.2f} s after indexing, "
-                    f"{tfdata_r['first_batch_s']:.2f} s including indexing"))
+        out.append(
+            (
+                "tf.data first batch < 2 s",
+                tfdata_r["first_batch_after_index_s"] < 2,
+                f"{tfdata_r['first_batch_after_index_s']:.2f} s after indexing, "
+                f"{tfdata_r['first_batch_s']:.2f} s including indexing",
+            )
+        )
     if numpy_r and tfdata_r:
         raw = tfdata_r["peak_rss_mb"] / numpy_r["peak_rss_mb"]
-        above = ((tfdata_r["peak_rss_mb"] - tfdata_r["rss_after_imports_mb"])
-                 / max(numpy_r["peak_rss_mb"] - numpy_r["rss_after_imports_mb"], 1))
-        out.append(("tf.data peak memory < 1/10 of NumPy's", raw < 0.1,
-                    f"peak RSS ratio {raw:.3f}; above the imports {above:.3f} "
-                    f"(TensorFlow itself holds {tfdata_r['rss_after_imports_mb']:,.0f} MB)"))
+        above = (tfdata_r["peak_rss_mb"] - tfdata_r["rss_after_imports_mb"]) / max(
+            numpy_r["peak_rss_mb"] - numpy_r["rss_after_imports_mb"], 1
+        )
+        out.append(
+            (
+                "tf.data peak memory < 1/10 of NumPy's",
+                raw < 0.1,
+                f"peak RSS ratio {raw:.3f}; above the imports {above:.3f} "
+                f"(TensorFlow itself holds {tfdata_r['rss_after_imports_mb']:,.0f} MB)",
+            )
+        )
     trains = [r for r in results.get("train", []) if "error" not in r]
     if tfdata_r and trains:
         fastest = max(r["images_per_s"] for r in trains)
-        out.append(("tf.data images/s >= training images/s", tfdata_r["images_per_s"] >= fastest,
-                    f"{tfdata_r['images_per_s']:.0f} vs {fastest:.1f} images/s "
-                    f"({tfdata_r['images_per_s'] / fastest:.0f}x)"))
+        out.append(
+            (
+                "tf.data images/s >= training images/s",
+                tfdata_r["images_per_s"] >= fastest,
+                f"{tfdata_r['images_per_s']:.0f} vs {fastest:.1f} images/s "
+                f"({tfdata_r['images_per_s'] / fastest:.0f}x)",
+            )
+        )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes: a check that everything runs")
-    parser.add_argument("--skip-course-cost", action="store_true", help="leave out notebooks, tests and book build")
-    parser.add_argument("--variants", action="store_true", help="also time tf.data settings other than the defaults")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a check that everything runs"
+    )
+    parser.add_argument(
+        "--skip-course-cost",
+        action="store_true",
+        help="leave out notebooks, tests and book build",
+    )
+    parser.add_argument(
+        "--variants",
+        action="store_true",
+        help="also time tf.data settings other than the defaults",
+    )
     parser.add_argument("--skip-gpu", action="store_true", help="do not look for a GPU")
-    parser.add_argument("--count", type=int, default=None, help="photos in the data set (default 7,390; quick 256)")
-    parser.add_argument("--steps", type=int, default=None, help="timed training steps (default 8; quick 1)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=None,
+        help="photos in the data set (default 7,390; quick 256)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="timed training steps (default 8; quick 1)",
+    )
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     parser.add_argument("--results", type=Path, default=None)
     args = parser.parse_args()
     count = args.count or (256 if args.quick else 7390)
     steps = args.steps or (1 if args.quick else 8)
     warmup = 1 if args.quick else 2
-    results_path = args.results or BENCH_DIR / ("results-quick.json" if args.quick else "results.json")
+    results_path = args.results or BENCH_DIR / (
+        "results-quick.json" if args.quick else "results.json"
+    )
 
     started = datetime.datetime.now().astimezone()
     machine = machine_info()
-    command = "python " + shlex.join([str(Path(sys.argv[0]).resolve().relative_to(ROOT))
-                                      if Path(sys.argv[0]).resolve().is_relative_to(ROOT) else sys.argv[0],
-                                      *sys.argv[1:]])
-    print(f"machine: {machine['cpu_model']}, {machine['cpus_usable']} of {machine['cpu_count']} CPUs usable, "
-          f"{machine['ram_gib']} GiB RAM, load average {machine['load_average']}")
-    if machine["load_average"] and machine["load_average"][0] > 0.5 * machine["cpus_usable"]:
-        print("warning: the machine is busy (load average above half its CPUs); the figures will be low")
-    results = {"date": started.isoformat(timespec="seconds"), "command": command, "quick": args.quick,
-               "git": git_revision(), "machine": machine, "versions": versions()}
+    command = "python " + shlex.join(
+        [
+            str(Path(sys.argv[0]).resolve().relative_to(ROOT))
+            if Path(sys.argv[0]).resolve().is_relative_to(ROOT)
+            else sys.argv[0],
+            *sys.argv[1:],
+        ]
+    )
+    print(
+        f"machine: {machine['cpu_model']}, {machine['cpus_usable']} of {machine['cpu_count']} CPUs usable, "
+        f"{machine['ram_gib']} GiB RAM, load average {machine['load_average']}"
+    )
+    if (
+        machine["load_average"]
+        and machine["load_average"][0] > 0.5 * machine["cpus_usable"]
+    ):
+        print(
+            "warning: the machine is busy (load average above half its CPUs); the figures will be low"
+        )
+    results = {
+        "date": started.isoformat(timespec="seconds"),
+        "command": command,
+        "quick": args.quick,
+        "git": git_revision(),
+        "machine": machine,
+        "versions": versions(),
+    }
 
-    variants = [("tf.data, serial decode (num_parallel_calls=1)", ["--parallel", "1"]),
-                ("tf.data, deterministic=False", ["--no-deterministic"]),
-                ("tf.data, cache(), 2 passes (2nd shown)", ["--cache", "--epochs", "2"])] if args.variants else []
-    total = 1 + 2 + len(variants) + 2 + (0 if args.skip_course_cost else 1) + (0 if args.skip_gpu else 1)
+    variants = (
+        [
+            ("tf.data, serial decode (num_parallel_calls=1)", ["--parallel", "1"]),
+            ("tf.data, deterministic=False", ["--no-deterministic"]),
+            ("tf.data, cache(), 2 passes (2nd shown)", ["--cache", "--epochs", "2"]),
+        ]
+        if args.variants
+        else []
+    )
+    total = (
+        1
+        + 2
+        + len(variants)
+        + 2
+        + (0 if args.skip_course_cost else 1)
+        + (0 if args.skip_gpu else 1)
+    )
     run = Runner(args.cache / "logs", total)
     timer = Timer()
 
-    data = run("data set", "bench_data.py", ["--count", count, "--cache", args.cache], timeout=900)
+    data = run(
+        "data set",
+        "bench_data.py",
+        ["--count", count, "--cache", args.cache],
+        timeout=900,
+    )
     results["data"] = data
     if "error" in data:
         print(json.dumps(results, indent=1))
@@ -225,46 +395,89 @@ def main() -> None:
     folder = data["folder"]
 
     inputs = []
-    for key, label, extra in [("numpy", "lecture: NumPy arrays", ["--method", "numpy"]),
-                              ("tfdata", "course: tf.data make_dataset", ["--method", "tfdata"]),
-                              *[(f"variant{i}", label, ["--method", "tfdata", *extra])
-                                for i, (label, extra) in enumerate(variants)]]:
-        r = run(f"input pipeline: {label}", "input_pipeline.py", ["--data", folder, *extra], timeout=900)
+    for key, label, extra in [
+        ("numpy", "lecture: NumPy arrays", ["--method", "numpy"]),
+        ("tfdata", "course: tf.data make_dataset", ["--method", "tfdata"]),
+        *[
+            (f"variant{i}", label, ["--method", "tfdata", *extra])
+            for i, (label, extra) in enumerate(variants)
+        ],
+    ]:
+        r = run(
+            f"input pipeline: {label}",
+            "input_pipeline.py",
+            ["--data", folder, *extra],
+            timeout=900,
+        )
         inputs.append(dict(r, label=label, method_key=key))
     results["input"] = inputs
 
     trains = []
-    train_args = ["--data", folder, "--steps", steps, "--warmup", warmup,
-                  "--matmul-seconds", 1 if args.quick else 3, "--max-seconds", 30 if args.quick else 90]
-    for feed, label in (("numpy", "segmentation b16 200x200, fed from NumPy arrays"),
-                        ("tfdata", "segmentation b16 200x200, fed from tf.data")):
-        r = run(f"training: {label}", "train_throughput.py", [*train_args, "--feed", feed], timeout=900)
+    train_args = [
+        "--data",
+        folder,
+        "--steps",
+        steps,
+        "--warmup",
+        warmup,
+        "--matmul-seconds",
+        1 if args.quick else 3,
+        "--max-seconds",
+        30 if args.quick else 90,
+    ]
+    for feed, label in (
+        ("numpy", "segmentation b16 200x200, fed from NumPy arrays"),
+        ("tfdata", "segmentation b16 200x200, fed from tf.data"),
+    ):
+        r = run(
+            f"training: {label}",
+            "train_throughput.py",
+            [*train_args, "--feed", feed],
+            timeout=900,
+        )
         trains.append(dict(r, label=label))
     results["train"] = trains
 
     if not args.skip_course_cost:
-        cost_args = ["--parts", "tests", "--pytest-args", "tests/test_config.py"] if args.quick else []
-        results["course_cost"] = run("course cost: notebooks (smoke), tests, book" if not args.quick
-                                     else "course cost (quick: tests/test_config.py only)",
-                                     "course_cost.py", cost_args, timeout=2400)
+        cost_args = (
+            ["--parts", "tests", "--pytest-args", "tests/test_config.py"]
+            if args.quick
+            else []
+        )
+        results["course_cost"] = run(
+            "course cost: notebooks (smoke), tests, book"
+            if not args.quick
+            else "course cost (quick: tests/test_config.py only)",
+            "course_cost.py",
+            cost_args,
+            timeout=2400,
+        )
     if not args.skip_gpu:
         gpu_args = ["--quick"] if args.quick else []
-        results["gpu"] = run("GPU benchmark (skipped without a GPU)", "gpu.py", gpu_args, timeout=1500)
+        results["gpu"] = run(
+            "GPU benchmark (skipped without a GPU)", "gpu.py", gpu_args, timeout=1500
+        )
 
     results["checks"] = checks(results)
     results["total_s"] = round(timer(), 1)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print()
     print(f"Benchmarks, {started:%Y-%m-%d %H:%M %Z}, `{command}`, git {results['git']}")
-    print(f"Machine: {machine['cpu_model']}; {machine['cpus_usable']} CPUs usable; {machine['ram_gib']} GiB RAM; "
-          f"{', '.join(machine['simd'])}; load average at start {machine['load_average']}; "
-          f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}")
-    print(f"Data: {data['count']:,} photos, {data['distinct_photos']} distinct ({data['source_kind']}) "
-          f"linked in the official layout; 200x200; input batches of 32")
+    print(
+        f"Machine: {machine['cpu_model']}; {machine['cpus_usable']} CPUs usable; {machine['ram_gib']} GiB RAM; "
+        f"{', '.join(machine['simd'])}; load average at start {machine['load_average']}; "
+        f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}"
+    )
+    print(
+        f"Data: {data['count']:,} photos, {data['distinct_photos']} distinct ({data['source_kind']}) "
+        f"linked in the official layout; 200x200; input batches of 32"
+    )
     print()
     print(table(results))
-    print(f"\nTotal {results['total_s'] / 60:.1f} min; load average at the end {results['load_average_at_end']}. "
-          f"Results: {results_path}; logs: {args.cache / 'logs'}")
+    print(
+        f"\nTotal {results['total_s'] / 60:.1f} min; load average at the end {results['load_average_at_end']}. "
+        f"Results: {results_path}; logs: {args.cache / 'logs'}"
+    )
     results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -19,8 +19,13 @@ import common  # noqa: E402
 
 
 def run_script(*args, timeout=300):
-    done = subprocess.run([sys.executable, *[str(a) for a in args]], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, *[str(a) for a in args]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return done, common.read_result(done.stdout)
 
 
@@ -33,7 +38,9 @@ def test_models_have_the_lecture_parameter_counts():
 def test_segmentation_model_is_the_notebook_code():
     import models
 
-    cells = json.loads((ROOT / "notebooks" / "02_image_segmentation.ipynb").read_text())["cells"]
+    cells = json.loads(
+        (ROOT / "notebooks" / "02_image_segmentation.ipynb").read_text()
+    )["cells"]
     sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     cell = next(s for s in sources if "def make_segmentation_model" in s)
     assert inspect.getsource(models.make_segmentation_model).strip() in cell
@@ -42,21 +49,36 @@ def test_segmentation_model_is_the_notebook_code():
 def test_multiply_adds_are_counted_per_layer():
     import models
 
-    expected = (100 * 100 * 9 * 3 * 64 + 100 * 100 * 9 * 64 * 64 + 50 * 50 * 9 * 64 * 128
-                + 50 * 50 * 9 * 128 * 128 + 25 * 25 * 9 * 128 * 256 + 25 * 25 * 9 * 256 * 256
-                # Conv2DTranspose: every input position stamps a 3x3xCout kernel
-                + 25 * 25 * 9 * 256 * 256 + 25 * 25 * 9 * 256 * 256 + 50 * 50 * 9 * 256 * 128
-                + 50 * 50 * 9 * 128 * 128 + 100 * 100 * 9 * 128 * 64 + 100 * 100 * 9 * 64 * 64
-                + 200 * 200 * 9 * 64 * 3)
+    expected = (
+        100 * 100 * 9 * 3 * 64
+        + 100 * 100 * 9 * 64 * 64
+        + 50 * 50 * 9 * 64 * 128
+        + 50 * 50 * 9 * 128 * 128
+        + 25 * 25 * 9 * 128 * 256
+        + 25 * 25 * 9 * 256 * 256
+        # Conv2DTranspose: every input position stamps a 3x3xCout kernel
+        + 25 * 25 * 9 * 256 * 256
+        + 25 * 25 * 9 * 256 * 256
+        + 50 * 50 * 9 * 256 * 128
+        + 50 * 50 * 9 * 128 * 128
+        + 100 * 100 * 9 * 128 * 64
+        + 100 * 100 * 9 * 64 * 64
+        + 200 * 200 * 9 * 64 * 3
+    )
     assert models.count_macs(models.make_segmentation_model((200, 200))) == expected
 
     import keras
     from keras import layers
 
     inputs = keras.Input((8, 8, 4))
-    x = layers.SeparableConv2D(6, 3, padding="same")(inputs)  # depthwise 8*8*9*4 + pointwise 8*8*4*6
+    x = layers.SeparableConv2D(6, 3, padding="same")(
+        inputs
+    )  # depthwise 8*8*9*4 + pointwise 8*8*4*6
     outputs = layers.Dense(5)(layers.GlobalAveragePooling2D()(x))  # 6*5
-    assert models.count_macs(keras.Model(inputs, outputs)) == 8 * 8 * 9 * 4 + 8 * 8 * 4 * 6 + 6 * 5
+    assert (
+        models.count_macs(keras.Model(inputs, outputs))
+        == 8 * 8 * 9 * 4 + 8 * 8 * 4 * 6 + 6 * 5
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +94,9 @@ def test_bench_set_links_real_files_in_the_official_layout(bench_folder):
     from utils import pets
 
     images = sorted((folder / "images").iterdir())
-    assert len(images) == 40 and all(p.is_symlink() and p.resolve().exists() for p in images)
+    assert len(images) == 40 and all(
+        p.is_symlink() and p.resolve().exists() for p in images
+    )
     index = pets.build_index(pets.find_layout(folder))
     assert len(index.records) == 40 and not index.skipped
     assert len((folder / "annotations" / "list.txt").read_text().splitlines()) == 40
@@ -80,19 +104,48 @@ def test_bench_set_links_real_files_in_the_official_layout(bench_folder):
 
 @pytest.mark.parametrize("method", ["numpy", "tfdata"])
 def test_input_pipeline_reports_one_result(bench_folder, method):
-    done, result = run_script(BENCH / "input_pipeline.py", "--data", bench_folder[0], "--method", method,
-                              "--image-size", 64, "--batch-size", 8)
+    done, result = run_script(
+        BENCH / "input_pipeline.py",
+        "--data",
+        bench_folder[0],
+        "--method",
+        method,
+        "--image-size",
+        64,
+        "--batch-size",
+        8,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert result["images"] == 40 and result["batch"][0] == [8, 64, 64, 3]
     assert 0 < result["first_batch_s"] <= result["pass_s"] and result["peak_rss_mb"] > 0
 
 
 def test_train_throughput_reports_one_result(bench_folder):
-    done, result = run_script(BENCH / "train_throughput.py", "--data", bench_folder[0], "--feed", "tfdata",
-                              "--steps", 1, "--warmup", 1, "--batch-size", 2, "--image-size", 64,
-                              "--matmul-seconds", 0.1, "--matmul-n", 256)
+    done, result = run_script(
+        BENCH / "train_throughput.py",
+        "--data",
+        bench_folder[0],
+        "--feed",
+        "tfdata",
+        "--steps",
+        1,
+        "--warmup",
+        1,
+        "--batch-size",
+        2,
+        "--image-size",
+        64,
+        "--matmul-seconds",
+        0.1,
+        "--matmul-n",
+        256,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert result["timed_steps"] == 1 and result["images_per_s"] > 0 and 0 < result["fraction_of_matmul"]
+    assert (
+        result["timed_steps"] == 1
+        and result["images_per_s"] > 0
+        and 0 < result["fraction_of_matmul"]
+    )
 
 
 def test_gpu_script_says_when_there_is_no_gpu():

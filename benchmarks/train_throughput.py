@@ -46,8 +46,12 @@ def matmul_flops(n: int = 2048, seconds: float = 3.0, min_repeats: int = 3) -> d
         repeats += 1
     c.numpy()
     elapsed = time.perf_counter() - start
-    return {"n": n, "repeats": repeats, "seconds": round(elapsed, 2),
-            "gflops": round(2 * n**3 * repeats / elapsed / 1e9, 1)}
+    return {
+        "n": n,
+        "repeats": repeats,
+        "seconds": round(elapsed, 2),
+        "gflops": round(2 * n**3 * repeats / elapsed / 1e9, 1),
+    }
 
 
 def lecture_arrays(records, image_size):
@@ -59,8 +63,12 @@ def lecture_arrays(records, image_size):
     masks = np.zeros((len(records),) + image_size + (1,), dtype="uint8")
     for i, r in enumerate(records):
         images[i] = img_to_array(load_img(r.image_path, target_size=image_size))
-        masks[i] = img_to_array(load_img(r.trimap_path, target_size=image_size,
-                                         color_mode="grayscale")).astype("uint8") - 1
+        masks[i] = (
+            img_to_array(
+                load_img(r.trimap_path, target_size=image_size, color_mode="grayscale")
+            ).astype("uint8")
+            - 1
+        )
     return images, masks
 
 
@@ -71,11 +79,19 @@ def records_of(data: Path, count: int):
     layout = pets.find_layout(data)
     labels = pets.parse_list_file(layout.annotations_dir / "list.txt")
     names = sorted(labels)[:count]
-    return [pets.PetRecord(name=n, image_path=str(layout.images_dir / f"{n}.jpg"),
-                           trimap_path=str(layout.annotations_dir / "trimaps" / f"{n}.png"),
-                           breed=pets.breed_of(n), class_id=labels[n][0],
-                           species=pets.SPECIES_NAMES[labels[n][1] - 1], split="", head_box=None)
-            for n in names]
+    return [
+        pets.PetRecord(
+            name=n,
+            image_path=str(layout.images_dir / f"{n}.jpg"),
+            trimap_path=str(layout.annotations_dir / "trimaps" / f"{n}.png"),
+            breed=pets.breed_of(n),
+            class_id=labels[n][0],
+            species=pets.SPECIES_NAMES[labels[n][1] - 1],
+            split="",
+            head_box=None,
+        )
+        for n in names
+    ]
 
 
 def main() -> None:
@@ -84,7 +100,12 @@ def main() -> None:
     parser.add_argument("--feed", choices=("numpy", "tfdata"), required=True)
     parser.add_argument("--steps", type=int, default=8, help="timed training steps")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
-    parser.add_argument("--max-seconds", type=float, default=90, help="stop the timed steps after this long")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=90,
+        help="stop the timed steps after this long",
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--image-size", type=int, default=200)
     parser.add_argument("--matmul-seconds", type=float, default=3.0)
@@ -94,7 +115,6 @@ def main() -> None:
         parser.error("--warmup and --steps must be at least 1")
 
     import keras
-
     from models import count_macs, make_segmentation_model
 
     image_size = (args.image_size, args.image_size)
@@ -111,11 +131,17 @@ def main() -> None:
         from utils import pets
 
         load_s = 0.0
-        fit_args = {"x": pets.make_dataset(records, image_size, args.batch_size, shuffle=True)}
+        fit_args = {
+            "x": pets.make_dataset(records, image_size, args.batch_size, shuffle=True)
+        }
 
     keras.utils.set_random_seed(42)
     model = make_segmentation_model(image_size)
-    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="rmsprop",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     macs = count_macs(model)
 
     class StepClock(keras.callbacks.Callback):
@@ -134,36 +160,42 @@ def main() -> None:
     clock = StepClock()
     model.fit(**fit_args, epochs=1, callbacks=[clock], verbose=0)
     matmul_after = matmul_flops(args.matmul_n, args.matmul_seconds)
-    if matmul_after["gflops"] > matmul["gflops"]:  # the better of the two: the rate this machine can sustain
+    if (
+        matmul_after["gflops"] > matmul["gflops"]
+    ):  # the better of the two: the rate this machine can sustain
         matmul_after, matmul = matmul, matmul_after
     matmul["other_gflops"] = matmul_after["gflops"]
     ends = clock.ends
     if len(ends) <= args.warmup:
-        raise SystemExit(f"only {len(ends)} steps ran; need more than --warmup {args.warmup}")
+        raise SystemExit(
+            f"only {len(ends)} steps ran; need more than --warmup {args.warmup}"
+        )
     timed_steps = len(ends) - args.warmup
     timed_s = ends[-1] - ends[args.warmup - 1]
-    step_times = [b - a for a, b in zip(ends[args.warmup - 1:], ends[args.warmup:])]
+    step_times = [b - a for a, b in zip(ends[args.warmup - 1 :], ends[args.warmup :])]
     images_per_s = timed_steps * args.batch_size / timed_s
     train_flops = 3 * 2 * macs * images_per_s
-    emit({
-        "kind": "train_throughput",
-        "feed": args.feed,
-        "model": "segmentation (chapter 2)",
-        "params": model.count_params(),
-        "image_size": list(image_size),
-        "batch_size": args.batch_size,
-        "warmup_steps": args.warmup,
-        "timed_steps": timed_steps,
-        "timed_s": round(timed_s, 2),
-        "step_s_median": round(sorted(step_times)[len(step_times) // 2], 3),
-        "images_per_s": round(images_per_s, 2),
-        "arrays_load_s": round(load_s, 2),
-        "gmacs_per_image": round(macs / 1e9, 3),
-        "train_gflops": round(train_flops / 1e9, 1),
-        "matmul": matmul,
-        "fraction_of_matmul": round(train_flops / (matmul["gflops"] * 1e9), 3),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-    })
+    emit(
+        {
+            "kind": "train_throughput",
+            "feed": args.feed,
+            "model": "segmentation (chapter 2)",
+            "params": model.count_params(),
+            "image_size": list(image_size),
+            "batch_size": args.batch_size,
+            "warmup_steps": args.warmup,
+            "timed_steps": timed_steps,
+            "timed_s": round(timed_s, 2),
+            "step_s_median": round(sorted(step_times)[len(step_times) // 2], 3),
+            "images_per_s": round(images_per_s, 2),
+            "arrays_load_s": round(load_s, 2),
+            "gmacs_per_image": round(macs / 1e9, 3),
+            "train_gflops": round(train_flops / 1e9, 1),
+            "matmul": matmul,
+            "fraction_of_matmul": round(train_flops / (matmul["gflops"] * 1e9), 3),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,11 @@ def test_unknown_scale_is_refused():
 
 def test_scale_sizes():
     full, cpu, smoke = get_scale("full"), get_scale("cpu"), get_scale("smoke")
-    assert full.pets_image_size == (200, 200) and full.pets_val_count == 1000 and full.max_images is None
+    assert (
+        full.pets_image_size == (200, 200)
+        and full.pets_val_count == 1000
+        and full.max_images is None
+    )
     assert smoke.pets_image_size[0] < cpu.pets_image_size[0] < 200
     assert smoke.pick(full=50, cpu=10, smoke=1) == 1
 
@@ -37,5 +41,7 @@ def test_run_report_names_scale_data_and_device(tmp_path):
     source = DataSource("Oxford-IIIT Pet", "local", tmp_path / "oxford-iiit-pet-sample")
     report = describe_run(get_scale("smoke"), source)
     assert "smoke" in report and "oxford-iiit-pet-sample" in report
-    assert ("GPU (" in report) if gpu_names() else ("CPU (" in report)  # passes on either machine
+    assert (
+        ("GPU (" in report) if gpu_names() else ("CPU (" in report)
+    )  # passes on either machine
     assert str(tmp_path) not in report

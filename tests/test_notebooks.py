@@ -15,11 +15,15 @@ MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/\w+/|/content/)")
 
 
 def code_cells(path):
-    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return [
+        c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+    ]
 
 
 def source(cell):
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return (
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    )
 
 
 def text_of(output):
@@ -35,7 +39,9 @@ def test_there_are_notebooks():
 def test_table_of_contents_lists_every_notebook():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    assert sorted(f for f in files if f.startswith("notebooks/")) == [f"notebooks/{p.stem}" for p in NOTEBOOKS]
+    assert sorted(f for f in files if f.startswith("notebooks/")) == [
+        f"notebooks/{p.stem}" for p in NOTEBOOKS
+    ]
 
 
 def test_every_notebook_starts_with_the_same_setup_cell():
@@ -49,12 +55,26 @@ def test_setup_cell_makes_utils_importable_from_a_fresh_clone(tmp_path):
     """What Colab does: run the setup cell where no course files exist; it clones the repository."""
     setup = source(code_cells(NOTEBOOKS[0])[0])
     repo_url = re.search(r'REPO_URL = "([^"]+)"', setup)[1]
-    origin = tmp_path / Path(repo_url).name  # a local stand-in for the GitHub repository
-    subprocess.run(["git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", str(origin)], check=True)
+    origin = (
+        tmp_path / Path(repo_url).name
+    )  # a local stand-in for the GitHub repository
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "1", f"file://{ROOT}", str(origin)],
+        check=True,
+    )
     workdir = tmp_path / "content"
     workdir.mkdir()
-    script = setup.replace(f'"{repo_url}"', repr(str(origin))) + "\nimport utils\nprint(utils.__file__)\n"
-    done = subprocess.run([sys.executable, "-c", script], cwd=workdir, capture_output=True, text=True, timeout=120)
+    script = (
+        setup.replace(f'"{repo_url}"', repr(str(origin)))
+        + "\nimport utils\nprint(utils.__file__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()).is_relative_to(workdir / origin.name)
 
@@ -63,14 +83,20 @@ def test_setup_cell_makes_utils_importable_from_a_fresh_clone(tmp_path):
 def test_committed_outputs_come_from_one_clean_real_run(path):
     cells = code_cells(path)
     counts = [c["execution_count"] for c in cells]
-    assert counts == list(range(1, len(cells) + 1)), "run the notebook once, top to bottom"
+    assert counts == list(range(1, len(cells) + 1)), (
+        "run the notebook once, top to bottom"
+    )
     outputs = [o for c in cells for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no stored plots"
     for o in outputs:
-        assert not MACHINE_PATH.search(text_of(o)), f"machine path in output: {text_of(o)[:200]}"
+        assert not MACHINE_PATH.search(text_of(o)), (
+            f"machine path in output: {text_of(o)[:200]}"
+        )
     report = "".join(text_of(o) for o in cells[1]["outputs"])
-    assert "cpu" in report and "로컬 폴더" in report and "sample" in report, "commit outputs of a cpu run on the real samples"
+    assert "cpu" in report and "로컬 폴더" in report and "sample" in report, (
+        "commit outputs of a cpu run on the real samples"
+    )
     assert "synthetic" not in report
 
 
@@ -82,11 +108,17 @@ def _cells(path):
 def test_chapter_ends_with_a_summary_then_self_checked_exercises(path):
     cells = _cells(path)
     texts = [source(c) for c in cells]
-    summary = max(i for i, t in enumerate(texts) if cells[i]["cell_type"] == "markdown" and "측정 요약" in t)
+    summary = max(
+        i
+        for i, t in enumerate(texts)
+        if cells[i]["cell_type"] == "markdown" and "측정 요약" in t
+    )
     exercises = next(i for i, t in enumerate(texts) if t.startswith("## 연습 문제"))
     assert summary < exercises, "the measurement summary comes before the exercises"
     last_code_before = [c for c in cells[summary:exercises] if c["cell_type"] == "code"]
-    assert last_code_before, "the summary heading is followed by the code that prints it"
+    assert last_code_before, (
+        "the summary heading is followed by the code that prints it"
+    )
     tasks = [t for t in texts[exercises:] if re.match(r"### 연습 문제 \d", t)]
     assert 3 <= len(tasks) <= 5
     code = [c for c in cells[exercises:] if c["cell_type"] == "code"]
@@ -104,4 +136,6 @@ def test_chapter_ends_with_a_summary_then_self_checked_exercises(path):
 def test_no_notebook_hides_an_nbval_marker_in_its_source():
     for path in NOTEBOOKS:
         for cell in code_cells(path):
-            assert "NBVAL" not in source(cell), f"{path.name}: use the nbval-check-output tag"
+            assert "NBVAL" not in source(cell), (
+                f"{path.name}: use the nbval-check-output tag"
+            )

@@ -138,7 +138,11 @@ def test_show_segmentation_without_prediction_and_uint8_single_image():
     fig = show_segmentation(image, mask, class_names=["고양이", "배경", "테두리"])
     assert len(fig.axes) == 2
     assert fig.axes[0].images[0].get_array().dtype == np.uint8
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["고양이", "배경", "테두리"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "고양이",
+        "배경",
+        "테두리",
+    ]
 
 
 def test_show_segmentation_length_mismatch_raises():
@@ -150,7 +154,9 @@ def test_show_segmentation_length_mismatch_raises():
 # --------------------------------------------------------------------------- images
 def test_show_images_grid_and_titles():
     images = RNG.uniform(0, 1, size=(5, 8, 8, 3))
-    fig = show_images(images, labels=["고양이", "개", 3, "a", "b"], ncols=4, title="샘플")
+    fig = show_images(
+        images, labels=["고양이", "개", 3, "a", "b"], ncols=4, title="샘플"
+    )
     assert len(fig.axes) == 5  # 2x4 grid, unused cells removed
     assert fig.axes[0].get_title() == "고양이"
     assert fig.axes[2].get_title() == "3"
@@ -177,11 +183,15 @@ def test_draw_boxes_pixel_coordinates():
     assert rects[0].get_width() == pytest.approx(80.0)
     assert rects[0].get_height() == pytest.approx(40.0)
     assert rects[1].get_xy() == pytest.approx((0.0, 0.0))
-    assert (rects[1].get_width(), rects[1].get_height()) == pytest.approx((200.0, 100.0))
+    assert (rects[1].get_width(), rects[1].get_height()) == pytest.approx(
+        (200.0, 100.0)
+    )
     # image drawn with pixel-edge extent, so box [0,0,1,1] is the whole image
     assert tuple(ax.images[0].get_extent()) == (0, 200, 100, 0)
     assert [t.get_text() for t in ax.texts] == ["개", "전체"]
-    assert matplotlib.colors.same_color(rects[0].get_edgecolor(), plotting.TRUE_BOX_COLOR)
+    assert matplotlib.colors.same_color(
+        rects[0].get_edgecolor(), plotting.TRUE_BOX_COLOR
+    )
 
 
 def test_draw_boxes_on_existing_image_with_custom_colour():
@@ -212,7 +222,9 @@ def test_show_boxes_true_green_pred_red_with_korean_legend():
 
 
 def test_show_boxes_without_predictions():
-    fig = show_boxes(RNG.uniform(0, 1, size=(2, 10, 10, 3)), [[0, 0, 1, 1], [0, 0, 0.5, 0.5]])
+    fig = show_boxes(
+        RNG.uniform(0, 1, size=(2, 10, 10, 3)), [[0, 0, 1, 1], [0, 0, 0.5, 0.5]]
+    )
     assert all(len(ax.patches) == 1 for ax in fig.axes)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["정답"]
 
@@ -242,7 +254,9 @@ def test_plot_history_marks_one_restored_epoch_on_the_best_val_loss():
     np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4, 5])
     stars = _stars(fig)
     assert len(stars) == 1  # one marker per figure
-    assert (stars[0].get_xdata()[0], stars[0].get_ydata()[0]) == pytest.approx((3, min(HISTORY["val_loss"])))
+    assert (stars[0].get_xdata()[0], stars[0].get_ydata()[0]) == pytest.approx(
+        (3, min(HISTORY["val_loss"]))
+    )
     labels = [t.get_text() for t in loss_ax.get_legend().get_texts()]
     assert labels == ["훈련", "검증", "복원한 에포크 3"]
     assert fig.get_suptitle() == "학습 곡선"
@@ -253,7 +267,9 @@ def test_plot_history_marks_the_epoch_that_was_restored():
     fig = plot_history(HISTORY, restored_epoch=2)
     assert [_dashed_vlines(ax) for ax in fig.axes] == [[2.0], [2.0]]
     (star,) = _stars(fig)
-    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx((2, HISTORY["val_loss"][1]))
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx(
+        (2, HISTORY["val_loss"][1])
+    )
 
 
 def test_plot_history_monitor_in_max_mode_marks_the_highest_accuracy():
@@ -265,7 +281,9 @@ def test_plot_history_monitor_in_max_mode_marks_the_highest_accuracy():
 
 def test_flat_failed_curve_gets_no_marker():
     failed = {"loss": [0.6932, 0.6931, 0.6931], "val_loss": [0.6931, 0.6932, 0.6931]}
-    assert plotting.is_flat(failed["val_loss"]) and not plotting.is_flat(HISTORY["val_loss"])
+    assert plotting.is_flat(failed["val_loss"]) and not plotting.is_flat(
+        HISTORY["val_loss"]
+    )
     fig = plot_history(failed)
     assert _stars(fig) == [] and _dashed_vlines(fig.axes[0]) == []
 
@@ -281,7 +299,12 @@ def test_plot_history_accepts_keras_history_object():
 
 
 def test_plot_history_defaults_skip_keys_without_val_partner():
-    hist = dict(HISTORY, learning_rate=[1e-3] * 5, mean_io_u=[0.1] * 5, val_mean_io_u=[0.2, 0.5, 0.4, 0.3, 0.3])
+    hist = dict(
+        HISTORY,
+        learning_rate=[1e-3] * 5,
+        mean_io_u=[0.1] * 5,
+        val_mean_io_u=[0.2, 0.5, 0.4, 0.3, 0.3],
+    )
     fig = plot_history(hist)
     assert [ax.get_title() for ax in fig.axes] == ["손실", "정확도", "평균 IoU"]
 
@@ -314,14 +337,19 @@ def test_compare_histories_one_axis_labelled_runs():
 
 def test_compare_histories_seeds_as_mean_and_band_against_updates():
     seeds = [{"val_loss": [1.0, 0.8, 0.7]}, {"val_loss": [1.2, 0.6, 0.5]}]
-    fig = compare_histories({"배치 16": seeds, "배치 64": HISTORY}, steps_per_epoch={"배치 16": 10, "배치 64": 3},
-                            restored_epochs={"배치 16": 3})
+    fig = compare_histories(
+        {"배치 16": seeds, "배치 64": HISTORY},
+        steps_per_epoch={"배치 16": 10, "배치 64": 3},
+        restored_epochs={"배치 16": 3},
+    )
     ax = fig.axes[0]
     mean_line = next(ln for ln in ax.lines if ln.get_label() == "배치 16 (시드 2개)")
     np.testing.assert_allclose(mean_line.get_xdata(), [10, 20, 30])
     np.testing.assert_allclose(mean_line.get_ydata(), [1.1, 0.7, 0.6])
     band = ax.collections[0].get_paths()[0].vertices
-    assert band[:, 1].min() == pytest.approx(0.5) and band[:, 1].max() == pytest.approx(1.2)
+    assert band[:, 1].min() == pytest.approx(0.5) and band[:, 1].max() == pytest.approx(
+        1.2
+    )
     other = next(ln for ln in ax.lines if ln.get_label() == "배치 64")
     np.testing.assert_allclose(other.get_xdata(), [3, 6, 9, 12, 15])
     assert ax.get_xlabel() == "가중치 갱신 횟수"
@@ -388,5 +416,11 @@ def test_draw_mask_uses_the_segmentation_colours_and_a_legend():
     seg = show_segmentation(np.zeros((2, 2, 3)), mask)
     shown = ax.images[0]
     same = seg.axes[1].images[0]
-    np.testing.assert_array_equal(shown.cmap(shown.norm([0, 1, 2])), same.cmap(same.norm([0, 1, 2])))
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["반려동물", "배경", "경계"]
+    np.testing.assert_array_equal(
+        shown.cmap(shown.norm([0, 1, 2])), same.cmap(same.norm([0, 1, 2]))
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "반려동물",
+        "배경",
+        "경계",
+    ]

@@ -17,7 +17,9 @@ def test_interval_of_a_mean_brackets_it_and_narrows_with_more_items():
 def test_interval_resamples_items_not_parts_of_them():
     # a ratio of sums over photos: each resample keeps a photo's numerator and denominator together
     inter, union = np.array([10.0, 0.0, 30.0]), np.array([20.0, 10.0, 30.0])
-    low, high = stats.bootstrap_interval(lambda i: inter[i].sum() / union[i].sum(), 3, seed=3)
+    low, high = stats.bootstrap_interval(
+        lambda i: inter[i].sum() / union[i].sum(), 3, seed=3
+    )
     assert 0.0 <= low < 40 / 60 < high <= 1.0
 
 

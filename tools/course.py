@@ -30,8 +30,19 @@ REAL_SAMPLES = ROOT.parent / "shared" / "data"
 COLAB_PYTHON = "3.13"
 COLAB_VENV = ROOT / ".venv-colab"
 COLAB_CONSTRAINTS = ROOT / ".ci" / "colab-constraints.txt"
-COLAB_PACKAGES = ["tensorflow", "keras", "matplotlib", "numpy", "pandas", "pillow",
-                  "koreanize-matplotlib", "ipykernel", "pytest", "nbval", "pyyaml"]
+COLAB_PACKAGES = [
+    "tensorflow",
+    "keras",
+    "matplotlib",
+    "numpy",
+    "pandas",
+    "pillow",
+    "koreanize-matplotlib",
+    "ipykernel",
+    "pytest",
+    "nbval",
+    "pyyaml",
+]
 
 
 def venv_python() -> Path:
@@ -41,8 +52,10 @@ def venv_python() -> Path:
 def ensure_environment() -> None:
     """Creates .venv and installs the pinned requirements, again only when they change."""
     if sys.version_info[:2] != (3, 11):
-        print(f"경고/warning: Python 3.11 을 권장합니다 (지금 {sys.version.split()[0]}). "
-              "The pinned packages are tested on Python 3.11.")
+        print(
+            f"경고/warning: Python 3.11 을 권장합니다 (지금 {sys.version.split()[0]}). "
+            "The pinned packages are tested on Python 3.11."
+        )
     if not venv_python().exists():
         print(f"가상 환경 생성 / creating {VENV.name}")
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -58,18 +71,29 @@ def ensure_environment() -> None:
 
 def find_colab_python() -> Path:
     """Python 3.13 for the Colab leg: COURSE_COLAB_PYTHON, then PATH, then pyenv. Never another version."""
-    candidates = [os.environ.get("COURSE_COLAB_PYTHON"), shutil.which(f"python{COLAB_PYTHON}")]
+    candidates = [
+        os.environ.get("COURSE_COLAB_PYTHON"),
+        shutil.which(f"python{COLAB_PYTHON}"),
+    ]
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}"))
+    candidates += sorted(
+        str(p)
+        for p in pyenv_root.glob(f"versions/{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}")
+    )
     for candidate in filter(None, candidates):
-        version = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 capture_output=True, text=True)
+        version = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
         if version.stdout.strip() == COLAB_PYTHON:
             return Path(candidate)
-    print(f"오류/error: Colab 버전 검사에 필요한 Python {COLAB_PYTHON}을 찾지 못했습니다. "
-          f"pyenv install {COLAB_PYTHON} 또는 COURSE_COLAB_PYTHON=/경로/python{COLAB_PYTHON} 로 지정하세요.\n"
-          f"The Colab leg needs Python {COLAB_PYTHON} and will not run on another version; "
-          f"install it (pyenv install {COLAB_PYTHON}) or set COURSE_COLAB_PYTHON.")
+    print(
+        f"오류/error: Colab 버전 검사에 필요한 Python {COLAB_PYTHON}을 찾지 못했습니다. "
+        f"pyenv install {COLAB_PYTHON} 또는 COURSE_COLAB_PYTHON=/경로/python{COLAB_PYTHON} 로 지정하세요.\n"
+        f"The Colab leg needs Python {COLAB_PYTHON} and will not run on another version; "
+        f"install it (pyenv install {COLAB_PYTHON}) or set COURSE_COLAB_PYTHON."
+    )
     sys.exit(1)
 
 
@@ -80,10 +104,23 @@ def ensure_colab_environment() -> Path:
         print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}")
         run([find_colab_python(), "-m", "venv", COLAB_VENV])
     stamp = COLAB_VENV / ".constraints.sha256"
-    wanted = hashlib.sha256(COLAB_CONSTRAINTS.read_bytes() + " ".join(COLAB_PACKAGES).encode()).hexdigest()
+    wanted = hashlib.sha256(
+        COLAB_CONSTRAINTS.read_bytes() + " ".join(COLAB_PACKAGES).encode()
+    ).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
         run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-        run([python, "-m", "pip", "install", "--quiet", "-c", COLAB_CONSTRAINTS, *COLAB_PACKAGES])
+        run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-c",
+                COLAB_CONSTRAINTS,
+                *COLAB_PACKAGES,
+            ]
+        )
         stamp.write_text(wanted)
     return python
 
@@ -108,7 +145,9 @@ def notebook_env(scale: str) -> dict:
             env["COURSE_DATA_DIR"] = str(REAL_SAMPLES)
         else:
             env["COURSE_DATA"] = "synthetic"
-    env.pop("MPLBACKEND", None)  # the kernel's inline backend must store the figures in the notebook
+    env.pop(
+        "MPLBACKEND", None
+    )  # the kernel's inline backend must store the figures in the notebook
     return env
 
 
@@ -132,27 +171,60 @@ def test() -> None:
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
     nbval(venv_python(), env)
     colab_python = ensure_colab_environment()
-    print(f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions (Python {COLAB_PYTHON})")
-    run([colab_python, "-c", "import sys, tensorflow, keras; "
-         "print('Python', sys.version.split()[0], '| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"])
+    print(
+        f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions (Python {COLAB_PYTHON})"
+    )
+    run(
+        [
+            colab_python,
+            "-c",
+            "import sys, tensorflow, keras; "
+            "print('Python', sys.version.split()[0], '| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)",
+        ]
+    )
     nbval(colab_python, env)
 
 
 def nbval(python, env) -> None:
-    run([python, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-         "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "notebooks"], env=env)
+    run(
+        [
+            python,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-cell-timeout=900",
+            "-p",
+            "no:cacheprovider",
+            "notebooks",
+        ],
+        env=env,
+    )
 
 
 def execute(notebooks) -> None:
     """Runs notebooks top to bottom in place (at COURSE_SCALE, default cpu) so they keep real outputs."""
     env = notebook_env("cpu")
-    paths = notebooks or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    paths = notebooks or sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
+    )
     for path in paths:
         # capture_fd_output=False: TensorFlow's C++ start-up log lines go to this terminal,
         # not into the stored outputs (TF_CPP_MIN_LOG_LEVEL cannot silence the earliest ones).
-        run([tool("jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
-             "--ExecutePreprocessor.timeout=3600",
-             '--ExecutePreprocessor.extra_arguments=["--IPKernelApp.capture_fd_output=False"]', path], env=env)
+        run(
+            [
+                tool("jupyter"),
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--inplace",
+                "--ExecutePreprocessor.timeout=3600",
+                '--ExecutePreprocessor.extra_arguments=["--IPKernelApp.capture_fd_output=False"]',
+                path,
+            ],
+            env=env,
+        )
 
 
 def main(argv) -> None:

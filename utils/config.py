@@ -73,7 +73,11 @@ def describe_run(scale: Scale, *sources) -> str:
     import tensorflow as tf
 
     gpus = gpu_names()
-    device = f"GPU ({', '.join(gpus)})" if gpus else f"CPU ({os.cpu_count()}코어, {platform.machine()})"
+    device = (
+        f"GPU ({', '.join(gpus)})"
+        if gpus
+        else f"CPU ({os.cpu_count()}코어, {platform.machine()})"
+    )
     scale_words = {
         "full": "full (강의와 같은 크기, GPU용)",
         "cpu": "cpu (가벼운 CPU 실행)",
@@ -82,7 +86,11 @@ def describe_run(scale: Scale, *sources) -> str:
     lines = [f"실행 규모 / scale : {scale_words}"]
     lines += [f"데이터 / data    : {source}" for source in sources]
     lines.append(f"장치 / device    : {device}")
-    lines.append(f"버전 / versions  : TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    lines.append(
+        f"버전 / versions  : TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
     if not gpus and scale.name == "full":
-        lines.append("주의: GPU가 없어 full 규모 실행은 매우 오래 걸립니다. COURSE_SCALE=cpu 를 권합니다.")
+        lines.append(
+            "주의: GPU가 없어 full 규모 실행은 매우 오래 걸립니다. COURSE_SCALE=cpu 를 권합니다."
+        )
     return "\n".join(lines)

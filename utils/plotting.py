@@ -64,7 +64,9 @@ PRED_BOX_COLOR = "red"
 
 # Fixed colours per class id so a class looks the same in every panel.
 # 0 = pet (orange), 1 = background (dark blue), 2 = border (yellow), then tab10.
-_CLASS_COLORS = ["#ff7f0e", "#1f2a55", "#ffe119"] + list(plt.get_cmap("tab10").colors[2:])
+_CLASS_COLORS = ["#ff7f0e", "#1f2a55", "#ffe119"] + list(
+    plt.get_cmap("tab10").colors[2:]
+)
 
 _PANEL_W, _PANEL_H = 3.0, 3.0  # image panels (inches)
 _PLOT_W, _PLOT_H = 4.0, 3.2  # line / bar plots (inches)
@@ -102,9 +104,14 @@ def _register_korean_font() -> None:
     spec = importlib.util.find_spec("koreanize_matplotlib")
     locations = list(spec.submodule_search_locations or []) if spec else []
     font_dirs = [os.path.join(loc, "fonts") for loc in locations]
-    font_files = font_manager.findSystemFonts(fontpaths=[d for d in font_dirs if os.path.isdir(d)])
+    font_files = font_manager.findSystemFonts(
+        fontpaths=[d for d in font_dirs if os.path.isdir(d)]
+    )
     if not font_files:
-        warnings.warn("koreanize-matplotlib not found: Korean text may render as boxes.")
+        warnings.warn(
+            "koreanize-matplotlib not found: Korean text may render as boxes.",
+            stacklevel=2,
+        )
     for path in font_files:
         font_manager.fontManager.addfont(path)
 
@@ -171,8 +178,12 @@ def _grid(n: int, ncols: int, panel_w: float, panel_h: float, **kwargs):
     ncols = max(1, min(int(ncols), n))
     nrows = math.ceil(n / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(panel_w * ncols, panel_h * nrows),
-        squeeze=False, layout="constrained", **kwargs,
+        nrows,
+        ncols,
+        figsize=(panel_w * ncols, panel_h * nrows),
+        squeeze=False,
+        layout="constrained",
+        **kwargs,
     )
     axes = axes.ravel()
     for ax in axes[n:]:
@@ -183,8 +194,13 @@ def _grid(n: int, ncols: int, panel_w: float, panel_h: float, **kwargs):
 # --------------------------------------------------------------------------
 # Segmentation / images
 # --------------------------------------------------------------------------
-def show_segmentation(images, true_masks, pred_masks=None,
-                      titles=("사진", "정답 마스크", "예측 마스크"), class_names=None):
+def show_segmentation(
+    images,
+    true_masks,
+    pred_masks=None,
+    titles=("사진", "정답 마스크", "예측 마스크"),
+    class_names=None,
+):
     """One row per image: photo | true mask | predicted mask (if given).
 
     Masks are integer class maps (HxW / HxWx1) or probability maps HxWxC
@@ -210,19 +226,30 @@ def show_segmentation(images, true_masks, pred_masks=None,
     cmap, vmin, vmax, handles = _mask_style(max_id + 1, class_names)
 
     ncols = 3 if preds is not None else 2
-    fig, axes = plt.subplots(len(imgs), ncols, figsize=(_PANEL_W * ncols, _PANEL_H * len(imgs)),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        len(imgs),
+        ncols,
+        figsize=(_PANEL_W * ncols, _PANEL_H * len(imgs)),
+        squeeze=False,
+        layout="constrained",
+    )
     for i, img in enumerate(imgs):
         row = axes[i]
         row[0].imshow(_display_image(img), cmap="gray")
-        row[1].imshow(trues[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        row[1].imshow(
+            trues[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest"
+        )
         if preds is not None:
-            row[2].imshow(preds[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            row[2].imshow(
+                preds[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest"
+            )
         for j, ax in enumerate(row):
             ax.axis("off")
             if i == 0 and j < len(titles):
                 ax.set_title(titles[j])
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=len(handles), frameon=False
+    )
     return fig
 
 
@@ -234,10 +261,16 @@ def _mask_style(n_classes: int, class_names=None):
     """
     n_classes = max(n_classes, len(class_names) if class_names else 0, 3)
     if class_names is None:
-        class_names = PET_CLASS_NAMES if n_classes <= 3 else [f"클래스 {k}" for k in range(n_classes)]
+        class_names = (
+            PET_CLASS_NAMES
+            if n_classes <= 3
+            else [f"클래스 {k}" for k in range(n_classes)]
+        )
     colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(n_classes)]
-    handles = [Patch(facecolor=colors[k], edgecolor="gray", label=str(class_names[k]))
-               for k in range(min(n_classes, len(class_names)))]
+    handles = [
+        Patch(facecolor=colors[k], edgecolor="gray", label=str(class_names[k]))
+        for k in range(min(n_classes, len(class_names)))
+    ]
     # vmin/vmax put each integer class id in the middle of one colour
     return ListedColormap(colors, name="class_ids"), -0.5, n_classes - 0.5, handles
 
@@ -245,12 +278,20 @@ def _mask_style(n_classes: int, class_names=None):
 def draw_mask(ax, mask, class_names=None, legend=True):
     """Draw one class map on ``ax`` in the course's class colours, with a legend."""
     m = _class_map(mask)
-    cmap, vmin, vmax, handles = _mask_style(int(m.max()) + 1 if m.size else 1, class_names)
+    cmap, vmin, vmax, handles = _mask_style(
+        int(m.max()) + 1 if m.size else 1, class_names
+    )
     ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.axis("off")
     if legend:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02),
-                  ncols=len(handles), frameon=False, fontsize=8)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.02),
+            ncols=len(handles),
+            frameon=False,
+            fontsize=8,
+        )
     return ax
 
 
@@ -303,14 +344,28 @@ def draw_boxes(ax, image, boxes, labels=None, colors=None):
 
     patches = []
     for k, (xmin, ymin, xmax, ymax) in enumerate(b):
-        rect = Rectangle((xmin * w, ymin * h), (xmax - xmin) * w, (ymax - ymin) * h,
-                         fill=False, edgecolor=colors[k], linewidth=2)
+        rect = Rectangle(
+            (xmin * w, ymin * h),
+            (xmax - xmin) * w,
+            (ymax - ymin) * h,
+            fill=False,
+            edgecolor=colors[k],
+            linewidth=2,
+        )
         ax.add_patch(rect)
         patches.append(rect)
         if labels is not None:
-            ax.text(xmin * w, ymin * h, str(labels[k]), color="black", fontsize=8,
-                    va="bottom", ha="left", clip_on=True,
-                    bbox=dict(facecolor=colors[k], alpha=0.8, pad=1, edgecolor="none"))
+            ax.text(
+                xmin * w,
+                ymin * h,
+                str(labels[k]),
+                color="black",
+                fontsize=8,
+                va="bottom",
+                ha="left",
+                clip_on=True,
+                bbox=dict(facecolor=colors[k], alpha=0.8, pad=1, edgecolor="none"),
+            )
     return patches
 
 
@@ -324,7 +379,9 @@ def show_boxes(images, true_boxes, pred_boxes=None, labels=None, ncols=4):
     """
     imgs, single = _as_list(images, single_ndim=3)
     trues = [true_boxes] if single else list(true_boxes)
-    preds = None if pred_boxes is None else ([pred_boxes] if single else list(pred_boxes))
+    preds = (
+        None if pred_boxes is None else ([pred_boxes] if single else list(pred_boxes))
+    )
     if len(trues) != len(imgs) or (preds is not None and len(preds) != len(imgs)):
         raise ValueError("images, true_boxes and pred_boxes must have the same length")
     if labels is not None and len(labels) != len(imgs):
@@ -340,7 +397,9 @@ def show_boxes(images, true_boxes, pred_boxes=None, labels=None, ncols=4):
     handles = [Line2D([], [], color=TRUE_BOX_COLOR, linewidth=2, label="정답")]
     if preds is not None:
         handles.append(Line2D([], [], color=PRED_BOX_COLOR, linewidth=2, label="예측"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=len(handles), frameon=False
+    )
     return fig
 
 
@@ -394,7 +453,9 @@ def is_flat(values, rel_tol: float = 0.01) -> bool:
     return float(np.ptp(v)) <= rel_tol * max(float(np.abs(v).mean()), 1e-12)
 
 
-def plot_history(history, metrics=None, title=None, restored_epoch=None, monitor="val_loss"):
+def plot_history(
+    history, metrics=None, title=None, restored_epoch=None, monitor="val_loss"
+):
     """Train vs validation curves, one panel per metric (epochs start at 1), Korean titles.
 
     ``metrics``: panel names without the ``val_`` prefix; default is ``loss``
@@ -410,7 +471,9 @@ def plot_history(history, metrics=None, title=None, restored_epoch=None, monitor
     h = _history_dict(history)
     if metrics is None:
         metrics = [k for k in h if not k.startswith("val_") and f"val_{k}" in h]
-        metrics = (["loss"] if "loss" in h else []) + [m for m in metrics if m != "loss"]
+        metrics = (["loss"] if "loss" in h else []) + [
+            m for m in metrics if m != "loss"
+        ]
         if not metrics:  # no validation data at all: plot every training series
             metrics = [k for k in h if not k.startswith("val_")]
     else:
@@ -421,21 +484,44 @@ def plot_history(history, metrics=None, title=None, restored_epoch=None, monitor
 
     marked = restored_epoch
     if marked is None and monitor in h and not is_flat(h[monitor]):
-        marked = best_epoch(h, monitor, _default_mode(monitor[4:] if monitor.startswith("val_") else monitor))
+        marked = best_epoch(
+            h,
+            monitor,
+            _default_mode(monitor[4:] if monitor.startswith("val_") else monitor),
+        )
     star_panel = monitor[4:] if monitor.startswith("val_") else monitor
 
     fig, axes = _grid(len(metrics), min(len(metrics), 3), _PLOT_W, _PLOT_H)
     for ax, name in zip(axes, metrics):
         if name in h:
-            ax.plot(np.arange(1, len(h[name]) + 1), h[name], "o-", markersize=3, label="훈련")
+            ax.plot(
+                np.arange(1, len(h[name]) + 1),
+                h[name],
+                "o-",
+                markersize=3,
+                label="훈련",
+            )
         val_key = f"val_{name}"
         if val_key in h:
-            ax.plot(np.arange(1, len(h[val_key]) + 1), h[val_key], "o-", markersize=3, label="검증")
+            ax.plot(
+                np.arange(1, len(h[val_key]) + 1),
+                h[val_key],
+                "o-",
+                markersize=3,
+                label="검증",
+            )
         if marked is not None:
             ax.axvline(marked, color="gray", linestyle="--", linewidth=1)
             if name == star_panel and monitor in h:
-                ax.plot([marked], [h[monitor][marked - 1]], marker="*", markersize=14,
-                        color="crimson", linestyle="none", label=f"복원한 에포크 {marked}")
+                ax.plot(
+                    [marked],
+                    [h[monitor][marked - 1]],
+                    marker="*",
+                    markersize=14,
+                    color="crimson",
+                    linestyle="none",
+                    label=f"복원한 에포크 {marked}",
+                )
         ax.set_title(_metric_label(name))
         ax.set_xlabel("에포크")
         ax.set_ylabel(_metric_label(name))
@@ -454,8 +540,14 @@ def _band_series(runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stacked.mean(axis=0), stacked.min(axis=0), stacked.max(axis=0)
 
 
-def compare_histories(histories, metric="val_loss", title=None, steps_per_epoch=None,
-                      restored_epochs=None, ax=None):
+def compare_histories(
+    histories,
+    metric="val_loss",
+    title=None,
+    steps_per_epoch=None,
+    restored_epochs=None,
+    ax=None,
+):
     """Curves of one ``metric`` from several runs on one axis, labelled by run name.
 
     ``histories``: ``{"batch 16": history, ...}`` with keras History objects or
@@ -469,7 +561,9 @@ def compare_histories(histories, metric="val_loss", title=None, steps_per_epoch=
     if not histories:
         raise ValueError("histories is empty")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(_PLOT_W * 1.5, _PLOT_H * 1.2), layout="constrained")
+        fig, ax = plt.subplots(
+            figsize=(_PLOT_W * 1.5, _PLOT_H * 1.2), layout="constrained"
+        )
     else:
         fig = ax.figure
     for name, runs in histories.items():
@@ -478,7 +572,9 @@ def compare_histories(histories, metric="val_loss", title=None, steps_per_epoch=
         for history in runs:
             h = _history_dict(history)
             if metric not in h:
-                raise KeyError(f"{metric!r} not in history of run {name!r}; available: {sorted(h)}")
+                raise KeyError(
+                    f"{metric!r} not in history of run {name!r}; available: {sorted(h)}"
+                )
             series.append(h[metric])
         mean, low, high = _band_series(series)
         scale_x = steps_per_epoch[name] if steps_per_epoch else 1
@@ -486,12 +582,21 @@ def compare_histories(histories, metric="val_loss", title=None, steps_per_epoch=
         label = f"{name} (시드 {len(series)}개)" if len(series) > 1 else str(name)
         (line,) = ax.plot(x, mean, "-", linewidth=1.8, label=label)
         if len(series) > 1:
-            ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(
+                x, low, high, color=line.get_color(), alpha=0.2, linewidth=0
+            )
         if restored_epochs and name in restored_epochs and not is_flat(mean):
             epoch = restored_epochs[name]
-            ax.plot([epoch * scale_x], [mean[epoch - 1]], marker="*", markersize=12,
-                    color=line.get_color(), markeredgecolor="black", linestyle="none",
-                    label="_nolegend_")
+            ax.plot(
+                [epoch * scale_x],
+                [mean[epoch - 1]],
+                marker="*",
+                markersize=12,
+                color=line.get_color(),
+                markeredgecolor="black",
+                linestyle="none",
+                label="_nolegend_",
+            )
     ax.set_xlabel("가중치 갱신 횟수" if steps_per_epoch else "에포크")
     ax.set_ylabel(_metric_label(metric))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -513,7 +618,9 @@ def show_feature_maps(feature_maps, max_channels=16, ncols=8, title=None):
     fm = _to_numpy(feature_maps).astype("float32")
     if fm.ndim == 4:
         if fm.shape[0] != 1:
-            raise ValueError(f"expected a single map (1xHxWxC), got batch of {fm.shape[0]}")
+            raise ValueError(
+                f"expected a single map (1xHxWxC), got batch of {fm.shape[0]}"
+            )
         fm = fm[0]
     if fm.ndim == 2:
         fm = fm[..., None]
@@ -537,8 +644,9 @@ def plot_bars(values, ylabel, title=None):
     """Labelled bar chart of ``{name: value}`` (e.g. gradient norms, timings)."""
     names = [str(k) for k in values]
     heights = [float(v) for v in values.values()]
-    fig, ax = plt.subplots(figsize=(max(_PLOT_W, 0.9 * len(names) + 1.5), _PLOT_H),
-                           layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(max(_PLOT_W, 0.9 * len(names) + 1.5), _PLOT_H), layout="constrained"
+    )
     bars = ax.bar(names, heights, color=[f"C{i % 10}" for i in range(len(names))])
     ax.bar_label(bars, fmt="%.3g", fontsize=8)
     ax.set_ylabel(ylabel)
@@ -582,7 +690,9 @@ def normalize_heatmap(heatmap) -> np.ndarray:
     return h / top if top > 0 else np.zeros_like(h)
 
 
-def overlay_heatmap(ax, image, heatmap, alpha=0.45, cmap=HEATMAP_CMAP, point=None, box=None):
+def overlay_heatmap(
+    ax, image, heatmap, alpha=0.45, cmap=HEATMAP_CMAP, point=None, box=None
+):
     """Draw ``image`` and its (small) heatmap stretched over it; returns the heatmap's AxesImage.
 
     The heatmap (e.g. 12x12 Grad-CAM) is normalized with :func:`normalize_heatmap`
@@ -595,28 +705,53 @@ def overlay_heatmap(ax, image, heatmap, alpha=0.45, cmap=HEATMAP_CMAP, point=Non
     img = _display_image(image)
     h, w = img.shape[:2]
     ax.imshow(img, cmap="gray", extent=(0, w, h, 0))
-    if box is not None:  # before the heatmap: draw_boxes sizes the box by the last image drawn
+    if (
+        box is not None
+    ):  # before the heatmap: draw_boxes sizes the box by the last image drawn
         draw_boxes(ax, None, box)
-    heat = ax.imshow(normalize_heatmap(heatmap), cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0,
-                     extent=(0, w, h, 0), interpolation="bilinear")
+    heat = ax.imshow(
+        normalize_heatmap(heatmap),
+        cmap=cmap,
+        alpha=alpha,
+        vmin=0.0,
+        vmax=1.0,
+        extent=(0, w, h, 0),
+        interpolation="bilinear",
+    )
     if point is not None:
         x, y = (float(v) for v in point)
-        ax.plot([x * w], [y * h], marker="x", markersize=10, markeredgewidth=2.5,
-                color=POINT_COLOR, linestyle="none")
+        ax.plot(
+            [x * w],
+            [y * h],
+            marker="x",
+            markersize=10,
+            markeredgewidth=2.5,
+            color=POINT_COLOR,
+            linestyle="none",
+        )
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.axis("off")
     return heat
 
 
-def show_heatmaps(images, heatmaps, titles=None, points=None, boxes=None, ncols=4, title=None,
-                  alpha=0.45):
+def show_heatmaps(
+    images,
+    heatmaps,
+    titles=None,
+    points=None,
+    boxes=None,
+    ncols=4,
+    title=None,
+    alpha=0.45,
+    panel_size=_PANEL_W,
+):
     """Grid of photos with their heatmaps overlaid (see :func:`overlay_heatmap`), one colorbar.
 
     ``heatmaps``: one HxW map per image (any size). ``titles``: one string per
     image. ``points``: NORMALIZED ``(x, y)`` per image, or None per image to skip.
     ``boxes``: NORMALIZED box per image, or None per image. A legend names the
-    marks that are drawn ("히트맵 최댓값", "머리 상자").
+    marks that are drawn ("히트맵 최댓값", "머리 상자"). ``panel_size``: inches per panel.
     """
     imgs, single = _as_list(images, single_ndim=3)
     maps = [heatmaps] if single else list(heatmaps)
@@ -625,25 +760,50 @@ def show_heatmaps(images, heatmaps, titles=None, points=None, boxes=None, ncols=
     boxes = [None] * n if boxes is None else ([boxes] if single else list(boxes))
     if titles is not None:
         titles = [titles] if single and isinstance(titles, str) else list(titles)
-    for name, values in (("heatmaps", maps), ("points", points), ("boxes", boxes),
-                         ("titles", titles if titles is not None else [None] * n)):
+    for name, values in (
+        ("heatmaps", maps),
+        ("points", points),
+        ("boxes", boxes),
+        ("titles", titles if titles is not None else [None] * n),
+    ):
         if len(values) != n:
-            raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
+            raise ValueError(
+                f"{name} must have one entry per image ({n}), got {len(values)}"
+            )
 
-    fig, axes = _grid(n, ncols, _PANEL_W, _PANEL_H)
+    fig, axes = _grid(n, ncols, panel_size, panel_size)
     for i, ax in enumerate(axes):
-        heat = overlay_heatmap(ax, imgs[i], maps[i], alpha=alpha, point=points[i], box=boxes[i])
+        heat = overlay_heatmap(
+            ax, imgs[i], maps[i], alpha=alpha, point=points[i], box=boxes[i]
+        )
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
     fig.colorbar(heat, ax=axes, shrink=0.8, label="상대 중요도 (최댓값 = 1)")
     handles = []
     if any(p is not None for p in points):
-        handles.append(Line2D([], [], marker="x", color=POINT_COLOR, markeredgecolor="black",
-                              markeredgewidth=2, linestyle="none", label="히트맵 최댓값"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="x",
+                color=POINT_COLOR,
+                markeredgecolor="black",
+                markeredgewidth=2,
+                linestyle="none",
+                label="히트맵 최댓값",
+            )
+        )
     if any(b is not None for b in boxes):
-        handles.append(Line2D([], [], color=TRUE_BOX_COLOR, linewidth=2, label="머리 상자"))
+        handles.append(
+            Line2D([], [], color=TRUE_BOX_COLOR, linewidth=2, label="머리 상자")
+        )
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=len(handles),
+            frameon=False,
+        )
     if title:
         fig.suptitle(title)
     return fig
@@ -655,7 +815,7 @@ def _panel_rows(rows, ncols, panel_w, panel_h):
         raise ValueError("nothing to show: rows is empty")
     ncols = max(1, int(ncols))
     fig, axes = _grid(len(rows) * ncols, ncols, panel_w, panel_h)
-    grid = [axes[r * ncols:(r + 1) * ncols] for r in range(len(rows))]
+    grid = [axes[r * ncols : (r + 1) * ncols] for r in range(len(rows))]
     for row_name, row in zip(rows, grid):
         for ax in row:
             ax.set_xticks([])
@@ -691,7 +851,9 @@ def show_activation_rows(activations, max_channels=8, title=None):
             if c >= fm.shape[-1]:
                 ax.set_visible(False)
                 continue
-            ax.imshow(shown[..., c], cmap="viridis", vmin=vmin, vmax=max(vmax, vmin + 1e-6))
+            ax.imshow(
+                shown[..., c], cmap="viridis", vmin=vmin, vmax=max(vmax, vmin + 1e-6)
+            )
             ax.set_title(f"채널 {c}", fontsize=8)
     fig.suptitle(title if title else "층마다의 특성 맵 (행마다 색 범위가 따로)")
     return fig
@@ -706,19 +868,24 @@ def _pattern_display(pattern) -> np.ndarray:
     return np.clip(p + 0.5, 0.0, 1.0)
 
 
-def show_filter_patterns(patterns, filter_ids=None, title=None):
+def show_filter_patterns(patterns, filter_ids=None, title=None, panel_size=1.6):
     """Input patterns that excite single filters: one row per layer, one panel per filter.
 
     ``patterns``: ``{layer name: NxHxWx3}`` (or a list of HxWx3). Each pattern is
     shown centred and scaled by its own standard deviation (0.5 ± 0.15 per std),
     so only its structure is compared, not its absolute brightness.
     ``filter_ids``: optional ``{layer name: [filter index, ...]}`` for the panel titles.
+    ``panel_size``: inches per panel (patterns are noisy images: small panels keep files small).
     """
     rows = {name: list(_as_list(p, single_ndim=3)[0]) for name, p in patterns.items()}
     ncols = max(len(p) for p in rows.values())
-    fig, grid = _panel_rows(rows, ncols, 1.6, 1.6)
+    fig, grid = _panel_rows(rows, ncols, panel_size, panel_size)
     for (name, pats), row in zip(rows.items(), grid):
-        ids = list(filter_ids[name]) if filter_ids and name in filter_ids else list(range(len(pats)))
+        ids = (
+            list(filter_ids[name])
+            if filter_ids and name in filter_ids
+            else list(range(len(pats)))
+        )
         if len(ids) != len(pats):
             raise ValueError(f"{name}: filter_ids must have one entry per pattern")
         for k, ax in enumerate(row):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def bootstrap_interval(statistic, n_items: int, n_resamples: int = 2000, level: float = 0.95, seed: int = 0):
+def bootstrap_interval(
+    statistic, n_items: int, n_resamples: int = 2000, level: float = 0.95, seed: int = 0
+):
     """Percentile bootstrap interval of ``statistic`` over ``n_items`` independent items.
 
     ``statistic(indices)`` computes the score from the items at ``indices`` (an integer array
@@ -16,7 +18,9 @@ def bootstrap_interval(statistic, n_items: int, n_resamples: int = 2000, level: 
     if n_items < 2:
         raise ValueError("a bootstrap interval needs at least 2 items")
     rng = np.random.default_rng(seed)
-    values = np.array([statistic(rng.integers(0, n_items, n_items)) for _ in range(n_resamples)])
+    values = np.array(
+        [statistic(rng.integers(0, n_items, n_items)) for _ in range(n_resamples)]
+    )
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)
