@@ -189,3 +189,16 @@ def test_filter_patterns_are_shown_in_0_1_with_filter_numbers():
 def test_filter_patterns_need_one_id_per_pattern():
     with pytest.raises(ValueError):
         show_filter_patterns({"a": RNG.random((2, 8, 8, 3))}, filter_ids={"a": [0]})
+
+
+def test_panel_size_sets_the_figure_size():
+    small = show_heatmaps(
+        RNG.random((2, 8, 8, 3)), RNG.random((2, 3, 3)), panel_size=1.0
+    )
+    large = show_heatmaps(
+        RNG.random((2, 8, 8, 3)), RNG.random((2, 3, 3)), panel_size=3.0
+    )
+    assert small.get_size_inches()[0] == pytest.approx(2.0)
+    assert large.get_size_inches()[0] == pytest.approx(6.0)
+    patterns = show_filter_patterns({"a": RNG.random((4, 8, 8, 3))}, panel_size=1.0)
+    assert patterns.get_size_inches()[0] == pytest.approx(4.0)
