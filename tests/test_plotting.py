@@ -424,3 +424,17 @@ def test_draw_mask_uses_the_segmentation_colours_and_a_legend():
         "배경",
         "경계",
     ]
+
+
+def test_panels_of_a_multi_output_model_get_korean_titles():
+    hist = {
+        "box_loss": [0.1, 0.05],
+        "val_box_loss": [0.2, 0.1],
+        "species_accuracy": [0.5, 0.8],
+    }
+    hist["val_species_accuracy"] = [0.5, 0.7]
+    fig = plot_history(
+        hist, metrics=["box_loss", "species_accuracy"], monitor="val_box_loss"
+    )
+    assert [ax.get_title() for ax in fig.axes] == ["상자 손실", "종 정확도"]
+    assert fig.axes[0].get_ylabel() == "상자 손실"

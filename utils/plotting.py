@@ -85,6 +85,13 @@ _KOREAN_METRIC_NAMES = {
     "mse": "평균 제곱 오차",
     "learning_rate": "학습률",
 }
+# Output names of the course's multi-output models ("box_loss", "species_accuracy").
+_KOREAN_OUTPUT_NAMES = {
+    "box": "상자",
+    "species": "종",
+    "mask": "마스크",
+    "breed": "품종",
+}
 _MAX_IS_BETTER = ("acc", "iou", "io_u", "auc", "precision", "recall", "f1", "dice")
 
 
@@ -415,9 +422,15 @@ def _history_dict(history) -> dict[str, list[float]]:
 
 
 def _metric_label(name: str) -> str:
-    """Korean axis label, e.g. 'loss' -> '손실', 'val_loss' -> '검증 손실'."""
+    """Korean axis label: 'loss' -> '손실', 'val_loss' -> '검증 손실', 'box_loss' -> '상자 손실'."""
     base = name[4:] if name.startswith("val_") else name
-    label = _KOREAN_METRIC_NAMES.get(base, base)
+    label = _KOREAN_METRIC_NAMES.get(base)
+    if label is None:  # an output's metric, named "<output>_<metric>" by Keras
+        output, _, metric = base.partition("_")
+        if metric in _KOREAN_METRIC_NAMES:
+            label = f"{_KOREAN_OUTPUT_NAMES.get(output, output)} {_KOREAN_METRIC_NAMES[metric]}"
+        else:
+            label = base
     return f"검증 {label}" if name.startswith("val_") else label
 
 
