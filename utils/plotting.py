@@ -495,34 +495,17 @@ def plot_history(
     if missing or not metrics:
         raise KeyError(f"metrics {missing} not in history; available: {sorted(h)}")
 
+    star_panel = monitor[4:] if monitor.startswith("val_") else monitor
     marked = restored_epoch
     if marked is None and monitor in h and not is_flat(h[monitor]):
-        marked = best_epoch(
-            h,
-            monitor,
-            _default_mode(monitor[4:] if monitor.startswith("val_") else monitor),
-        )
-    star_panel = monitor[4:] if monitor.startswith("val_") else monitor
+        marked = best_epoch(h, monitor, _default_mode(star_panel))
 
     fig, axes = _grid(len(metrics), min(len(metrics), 3), _PLOT_W, _PLOT_H)
     for ax, name in zip(axes, metrics):
-        if name in h:
-            ax.plot(
-                np.arange(1, len(h[name]) + 1),
-                h[name],
-                "o-",
-                markersize=3,
-                label="훈련",
-            )
-        val_key = f"val_{name}"
-        if val_key in h:
-            ax.plot(
-                np.arange(1, len(h[val_key]) + 1),
-                h[val_key],
-                "o-",
-                markersize=3,
-                label="검증",
-            )
+        for key, label in ((name, "훈련"), (f"val_{name}", "검증")):
+            if key in h:
+                x = np.arange(1, len(h[key]) + 1)
+                ax.plot(x, h[key], "o-", markersize=3, label=label)
         if marked is not None:
             ax.axvline(marked, color="gray", linestyle="--", linewidth=1)
             if name == star_panel and monitor in h:
