@@ -67,6 +67,17 @@ def get_scale(scale: str | None = None) -> Scale:
     return Scale(name)
 
 
+def precision_report() -> str:
+    """The global Keras dtype policy, with the reason when it is the course's own choice."""
+    import keras
+
+    from .precision import choose_policy
+
+    name = keras.config.dtype_policy().name
+    chosen, reason = choose_policy()
+    return f"{name} ({reason})" if name == chosen else name
+
+
 def describe_run(scale: Scale, *sources) -> str:
     """One report of the scale, the data sources and the device, for a notebook's first output."""
     import keras
@@ -89,6 +100,7 @@ def describe_run(scale: Scale, *sources) -> str:
     lines.append(
         f"버전 / versions  : TensorFlow {tf.__version__}, Keras {keras.__version__}"
     )
+    lines.append(f"정밀도 / precision: {precision_report()}")
     if not gpus and scale.name == "full":
         lines.append(
             "주의: GPU가 없어 full 규모 실행은 매우 오래 걸립니다. COURSE_SCALE=cpu 를 권합니다."
