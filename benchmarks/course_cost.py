@@ -1,6 +1,7 @@
-"""What the course itself costs to check: each notebook at smoke scale, the tests, the book build.
+"""What the course costs: each notebook at smoke scale, the tests, the book build, full-scale FLOPs.
 
     .venv/bin/python benchmarks/course_cost.py [--parts notebooks,tests,book]
+    .venv/bin/python benchmarks/course_cost.py --parts estimate   # full-scale work, T4 times
 
 notebooks - each ``notebooks/*.ipynb`` run top to bottom with ``jupyter nbconvert --execute``
             (kernel in ``notebooks/``, output written to a temporary folder, the committed
@@ -10,6 +11,11 @@ notebooks - each ``notebooks/*.ipynb`` run top to bottom with ``jupyter nbconver
 tests     - ``.venv/bin/python -m pytest tests -q`` (the unit tests; tests/test_book.py
             builds the book itself and checks it in a headless browser when one is installed).
 book      - ``jupyter-book build . --path-output <temporary folder> --warningiserror --keep-going``.
+estimate  - each chapter's full-scale training work, counted from its models (the model
+            functions are read from the notebooks themselves; Xception from
+            keras.applications) and its full-scale sizes and epochs (FULL_SCALE_FITS,
+            kept by hand next to the notebooks' ``scale.pick`` values), and the time
+            that work would take on a Colab T4 (estimate_chapter_times). No training.
 
 Prints one JSON line with the seconds of each part and whether it passed.
 """
@@ -140,9 +146,319 @@ def build_book() -> dict:
     return result
 
 
+# ---------------------------------------------------------------------------------------
+# Full-scale work per chapter and an estimate of its time on a Colab T4
+# ---------------------------------------------------------------------------------------
+
+PETS_TRAINVAL, PETS_TEST = 3680, 3669  # the official split
+DC_TRAIN, DC_VAL, DC_TEST = 2000, 1000, 2000  # the lecture's dogs-vs-cats split
+
+# Publicly documented NVIDIA T4 peaks (FLOP/s) and the share of them a whole training
+# step is assumed to reach (a low and a high guess; see book/running.md for why).
+T4_PEAK = {"mixed_float16": 65e12, "float32": 8.1e12}
+T4_ACHIEVED = {"mixed_float16": (0.20, 0.40), "float32": (0.40, 0.70)}
+T4_STEP_OVERHEAD_S = 0.005  # Keras fit's own work per step (callbacks, launch), a guess
+COLAB_DECODE_PER_S = 356  # photos/s the course's pipeline decodes on 2 cores (measured)
+
+
+def notebook_functions(notebook: str, names, **context) -> dict:
+    """The named top-level functions of a notebook, defined from its own cells.
+
+    The first definition of each name wins (later cells may be exercises that redefine
+    it). The functions see keras, layers, np and tf, as in the notebooks.
+    """
+    import ast
+    import json
+
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
+    found = {}
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in names:
+                found.setdefault(node.name, ast.unparse(node))
+    missing = set(names) - set(found)
+    if missing:
+        raise LookupError(f"{notebook}: no definition of {sorted(missing)}")
+    namespace = {"keras": keras, "layers": keras.layers, "np": np, "tf": tf, **context}
+    for name in names:
+        exec(found[name], namespace)  # noqa: S102 - the course's own notebook code
+    return {name: namespace[name] for name in names}
+
+
+def _top_share(model, prefixes) -> float:
+    """Share of a model's multiply-adds in the layers whose names start with ``prefixes``."""
+    from models import count_macs, layer_macs
+
+    top = sum(layer_macs(x) for x in model.layers if x.name.startswith(prefixes))
+    return top / count_macs(model)
+
+
+def full_scale_fits() -> dict:
+    """Per chapter: the model passes it makes at full scale, as a list of dicts.
+
+    Kept by hand next to the notebooks' ``scale.pick(full=...)`` values: when a
+    chapter's experiments change, change its entry here (a model function whose name
+    or arguments changed stops the count with the notebook's name).
+
+    Each dict: ``what``, ``gmacs`` (forward multiply-adds per image, in G),
+    ``train_images`` and ``epochs`` (trained images per epoch, epochs; an upper bound
+    where early stopping may end sooner), ``backward`` (the share of a forward pass
+    that the backward pass costs: 2 when every layer trains, 0 when the model is
+    frozen), ``eval_images`` (forward-only images: validation every epoch, tests),
+    ``batch`` and ``decoded`` (photos the input pipeline decodes; 0 where the chapter
+    decodes once into arrays that are not counted).
+    """
+    import keras
+    from models import count_macs
+
+    def gmacs(model):
+        return count_macs(model) / 1e9
+
+    fits = {}
+    ch1 = notebook_functions("01_computer_vision_tasks.ipynb", ["make_detector"])
+    detector = gmacs(ch1["make_detector"]((200, 200)))
+    train1 = PETS_TRAINVAL - 600 - 400
+    fits[1] = [
+        dict(
+            what="detector 200x200, 3 seeds x 60 epochs (early stopping, patience 8)",
+            gmacs=detector,
+            train_images=train1 * 3,
+            epochs=60,
+            backward=2,
+            eval_images=400 * 60 * 3 + (600 + PETS_TEST) * 3,
+            batch=32,
+            decoded=(train1 + 400) * 60 * 3,
+        )
+    ]
+    seg = notebook_functions("02_image_segmentation.ipynb", ["make_segmentation_model"])
+    seg200 = gmacs(seg["make_segmentation_model"]((200, 200)))
+    train2 = PETS_TRAINVAL - 1000
+    fits[2] = [
+        dict(
+            what="segmentation 200x200, batch 16, 50 epochs (early stopping, patience 10)",
+            gmacs=seg200,
+            train_images=train2,
+            epochs=50,
+            backward=2,
+            eval_images=1000 * 50 + PETS_TEST * 2,
+            batch=16,
+            decoded=(train2 + 1000) * 50 + PETS_TEST * 2,
+        ),
+        dict(
+            what="batch 16 vs 64 at 200x200: 3 seeds x (10 + 40 epochs)",
+            gmacs=seg200,
+            train_images=train2 * 3,
+            epochs=50,
+            backward=2,
+            eval_images=1000 * 50 * 3,
+            batch=40,  # 10 epochs at 16 and 40 at 64: 1 / mean(1/16 .. 1/64) by steps
+            decoded=(train2 + 1000) * 50 * 3,
+        ),
+    ]
+    ch3 = notebook_functions(
+        "03_residual_connections.ipynb",
+        ["conv_relu", "conv_stack"],
+        image_size=(32, 32),
+    )
+    fits[3] = [
+        dict(
+            what=f"{2 * n + 1}-layer stacks at 32x32, plain and residual, "
+            "3 seeds x 30 epochs",
+            gmacs=gmacs(ch3["conv_stack"](n, residual=True, batch_norm=True)),
+            train_images=DC_TRAIN * 2 * 3,
+            epochs=30,
+            backward=2,
+            eval_images=(DC_VAL * 30 + DC_TEST) * 2 * 3,
+            batch=32,
+            decoded=0,
+        )
+        for n in (3, 9, 21, 27)
+    ]
+    ch4 = notebook_functions("04_batch_normalization.ipynb", ["make_convnet"])
+    conv4 = gmacs(ch4["make_convnet"]((180, 180)))  # BN and init add no multiply-adds
+    fits[4] = [
+        dict(
+            what="12-layer convnet at 180x180, 5 arms x 3 seeds x 30 epochs",
+            gmacs=conv4,
+            train_images=DC_TRAIN * 15,
+            epochs=30,
+            backward=2,
+            eval_images=(DC_VAL * 30 + DC_TEST) * 15,
+            batch=32,
+            decoded=0,
+        )
+    ]
+    inputs = keras.Input((180, 180, 3))
+    xception = keras.applications.Xception(
+        weights=None, include_top=False, input_tensor=inputs
+    )
+    xcp180 = gmacs(xception)
+    top = _top_share(xception, ("block13_", "block14_"))
+    per_epoch_eval = DC_VAL
+    fits[5] = [
+        dict(
+            what="ImageNet Xception 180x180, frozen base: 5 + 10 + 10 epochs",
+            gmacs=xcp180,
+            train_images=DC_TRAIN,
+            epochs=25,
+            backward=0,
+            eval_images=per_epoch_eval * 25 + DC_TEST * 2,
+            batch=32,
+            decoded=(DC_TRAIN + DC_VAL) * 25 + DC_TEST * 2,
+        ),
+        dict(
+            what="whole base unfrozen (2 settings) x 5 epochs",
+            gmacs=xcp180,
+            train_images=DC_TRAIN * 2,
+            epochs=5,
+            backward=2,
+            eval_images=per_epoch_eval * 5 * 2,
+            batch=32,
+            decoded=(DC_TRAIN + DC_VAL) * 5 * 2,
+        ),
+        dict(
+            what=f"top blocks unfrozen ({top:.0%} of the work) x 2 settings x 10 epochs",
+            gmacs=xcp180,
+            train_images=DC_TRAIN * 2,
+            epochs=10,
+            backward=2 * top,
+            eval_images=per_epoch_eval * 10 * 2 + DC_TEST * 2,
+            batch=32,
+            decoded=(DC_TRAIN + DC_VAL) * 10 * 2 + DC_TEST * 2,
+        ),
+    ]
+    ch6 = notebook_functions(
+        "06_xception_separable_conv.ipynb",
+        ["make_data_augmentation", "make_mini_xception"],
+    )
+    make6 = ch6["make_mini_xception"]
+    fits[6] = [
+        dict(
+            what=f"mini-Xception 180x180, {name}, 3 seeds x 100 epochs",
+            gmacs=gmacs(model),
+            train_images=DC_TRAIN * 3,
+            epochs=100,
+            backward=2,
+            eval_images=(DC_VAL * 100 + DC_TEST) * 3,
+            batch=32,
+            decoded=(DC_TRAIN + DC_VAL) * 100 * 3 + DC_TEST * 3,
+        )
+        for name, model in (
+            ("separable", make6((180, 180))),
+            ("Conv2D instead", make6((180, 180), conv=keras.layers.Conv2D)),
+            ("separable, no augmentation", make6((180, 180), augment=False)),
+        )
+    ]
+    inputs = keras.Input((299, 299, 3))
+    xcp299 = gmacs(keras.applications.Xception(weights=None, input_tensor=inputs))
+    fits[7] = [
+        dict(
+            what="ImageNet Xception 299x299: no training; predictions and Grad-CAM "
+            "(about 3 forward passes) on the test and head-box photos",
+            gmacs=xcp299,
+            train_images=0,
+            epochs=0,
+            backward=0,
+            eval_images=(PETS_TEST + 600) * 3,
+            batch=32,
+            decoded=(PETS_TEST + 600) * 2,
+        )
+    ]
+    return fits
+
+
+def fit_flops(fit: dict) -> float:
+    """FLOPs of one entry of full_scale_fits: 2 per multiply-add."""
+    train = fit["train_images"] * fit["epochs"] * (1 + fit["backward"])
+    return 2 * fit["gmacs"] * 1e9 * (train + fit["eval_images"])
+
+
+def fit_seconds(fit: dict, policy: str, achieved: float, cache: bool = False) -> dict:
+    """Seconds on a T4: compute and input overlap (prefetch), so the slower one counts."""
+    steps = (fit["train_images"] * fit["epochs"] + fit["eval_images"]) / fit["batch"]
+    compute = fit_flops(fit) / (T4_PEAK[policy] * achieved)
+    compute += steps * T4_STEP_OVERHEAD_S
+    decoded = fit["decoded"]
+    if cache and fit["epochs"] > 1:  # a cache decodes each photo once
+        decoded /= fit["epochs"]
+    decode = decoded / COLAB_DECODE_PER_S
+    return {"compute_s": compute, "decode_s": decode, "seconds": max(compute, decode)}
+
+
+def estimate_chapter_times() -> dict:
+    """Each chapter's full-scale FLOPs and its estimated T4 minutes (low, high)."""
+    chapters = {}
+    for chapter, fits in full_scale_fits().items():
+        flops = sum(fit_flops(f) for f in fits)
+        entry = {"pflop": round(flops / 1e15, 2), "fits": []}
+        for policy, (low, high) in T4_ACHIEVED.items():
+            for cache in (False, True):
+                key = f"{policy}{'_cache' if cache else ''}"
+                fast = [fit_seconds(f, policy, high, cache) for f in fits]
+                slow = [fit_seconds(f, policy, low, cache) for f in fits]
+                entry[key + "_min"] = [
+                    round(sum(t["seconds"] for t in fast) / 60, 1),
+                    round(sum(t["seconds"] for t in slow) / 60, 1),
+                ]
+                entry[key + "_input_bound"] = any(
+                    t["decode_s"] > t["compute_s"] for t in fast
+                )
+        for f in fits:
+            entry["fits"].append(
+                dict(
+                    {k: v for k, v in f.items() if k != "gmacs"},
+                    gmacs_per_image=round(f["gmacs"], 3),
+                    pflop=round(fit_flops(f) / 1e15, 3),
+                )
+            )
+        chapters[str(chapter)] = entry
+    return {
+        "assumptions": {
+            "t4_peak_tflops": {k: v / 1e12 for k, v in T4_PEAK.items()},
+            "achieved_fraction": T4_ACHIEVED,
+            "step_overhead_s": T4_STEP_OVERHEAD_S,
+            "decode_photos_per_s": COLAB_DECODE_PER_S,
+            "flop_per_multiply_add": 2,
+            "backward": "2 forward passes where every layer trains",
+        },
+        "chapters": chapters,
+    }
+
+
+def print_estimate(estimate: dict) -> None:
+    print(
+        "| chapter | PFLOP | T4 mixed_float16 min | + uint8 cache | T4 float32 min |",
+        file=sys.stderr,
+    )
+    for chapter, e in estimate["chapters"].items():
+        mixed, cached, f32 = (
+            e["mixed_float16_min"],
+            e["mixed_float16_cache_min"],
+            e["float32_min"],
+        )
+        print(
+            f"| {chapter} | {e['pflop']} | {mixed[0]}-{mixed[1]}"
+            f"{' (input)' if e['mixed_float16_input_bound'] else ''} | "
+            f"{cached[0]}-{cached[1]} | {f32[0]}-{f32[1]} |",
+            file=sys.stderr,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="notebooks,tests,book")
+    parser.add_argument(
+        "--parts", default="notebooks,tests,book", help="also: estimate"
+    )
     parser.add_argument(
         "--notebooks",
         nargs="*",
@@ -167,6 +483,9 @@ def main() -> None:
         result["tests"] = run_tests(args.pytest_args)
     if "book" in parts:
         result["book"] = build_book()
+    if "estimate" in parts:
+        result["estimate"] = estimate_chapter_times()
+        print_estimate(result["estimate"])
     result["total_s"] = round(timer(), 1)
     # ru_maxrss of RUSAGE_CHILDREN: the largest single process among all the parts (kernels included)
     result["largest_process_rss_mb"] = round(

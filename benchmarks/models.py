@@ -2,7 +2,9 @@
 
 ``make_segmentation_model`` is copied from notebooks/02_image_segmentation.ipynb (keep
 them the same: 2,880,643 parameters at 200x200); ``make_mini_xception`` is the lecture's
-dogs-vs-cats model (721,857 parameters at 180x180).
+dogs-vs-cats model (721,857 parameters at 180x180). Both keep their last layer in float32
+(``dtype="float32"``), as the course's precision switch asks (utils/precision.py), so that
+softmax and sigmoid run at full precision under a mixed policy.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ def make_segmentation_model(img_size, num_classes=3):
     x = layers.Conv2DTranspose(64, 3, activation="relu", padding="same")(x)
     x = layers.Conv2DTranspose(64, 3, activation="relu", padding="same", strides=2)(x)
 
-    outputs = layers.Conv2D(num_classes, 3, activation="softmax", padding="same")(x)
+    outputs = layers.Conv2D(
+        num_classes, 3, activation="softmax", padding="same", dtype="float32"
+    )(x)
     return keras.Model(inputs, outputs)
 
 
@@ -67,7 +71,7 @@ def make_mini_xception(img_size=(180, 180), augment=True):
         x = layers.add([x, residual])
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(inputs, outputs)
 
 

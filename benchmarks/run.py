@@ -4,15 +4,20 @@
     .venv/bin/python benchmarks/run.py --quick              # small sizes, to check that everything works
     .venv/bin/python benchmarks/run.py --skip-course-cost   # without the notebooks, tests and book build
     .venv/bin/python benchmarks/run.py --variants           # also time tf.data settings other than the defaults
+    .venv/bin/python benchmarks/run.py --parts precision    # only float32 vs mixed_bfloat16 (about 3 minutes)
 
 1. Makes (once) a Pets folder with 7,390 photos in the official layout in ``.cache/bench``:
    the real sample's photos repeated under new names, as symbolic links (benchmarks/bench_data.py).
 2. Runs each measurement in its own process, one after another, so that each one's peak
    memory is its own: the input pipelines (input_pipeline.py), the training speed of the
-   chapter 2 model (train_throughput.py), the course's own checks (course_cost.py) and,
-   when this machine has a GPU, the GPU benchmark (gpu.py).
+   chapter 2 model (train_throughput.py), float32 against mixed_bfloat16 for two of the
+   course's models at their cpu-scale sizes (train_throughput.py --feed random), the
+   course's own checks (course_cost.py) and, when this machine has a GPU, the GPU
+   benchmark (gpu.py).
 3. Prints one Markdown table and writes everything, with the machine, the date and the
    command, to ``benchmarks/results.json`` (``results-quick.json`` with ``--quick``).
+   ``--parts`` with fewer parts replaces only those parts' entries in that file (each
+   keeps the date, machine and commit it was measured with).
 """
 
 from __future__ import annotations
@@ -175,6 +180,43 @@ def table(results: dict) -> str:
             r["peak_rss_mb"],
             notes,
         )
+    precision_part = results.get("precision") or {}
+    for r in precision_part.get("runs", []):
+        if "error" in r:
+            row("precision", r.get("label", "?"), notes=r["error"])
+            continue
+        rates = ", ".join(
+            f"{d} {g:.0f}" for d, g in r.get("matmul_by_dtype", {}).items()
+        )
+        notes = (
+            f"{r['timed_steps']} steps x {r['batch_size']}, {r['step_s_median']:.2f} s/step, "
+            f"{r['cpu_s_per_image']:.3f} CPU s/image; "
+            f"computes in {r['compute_dtype']}, output {r['output_dtype']}; "
+            f"matmul GFLOP/s: {rates}"
+        )
+        row(
+            "precision",
+            r["label"],
+            r["images_per_s"],
+            None,
+            r["timed_s"],
+            r["peak_rss_mb"],
+            notes,
+        )
+    for label, detail in precision_part.get("speedups", []):
+        rows.append(("precision", label, "", "", "", "", detail))
+    for chapter, e in ((results.get("estimate") or {}).get("chapters") or {}).items():
+        if "mixed_float16_cache_min" not in e:
+            continue
+        low, high = e["mixed_float16_cache_min"]
+        f32, bare = e["float32_cache_min"], e["mixed_float16_min"]
+        row(
+            "estimate",
+            f"chapter {chapter} at full scale on a T4 (estimate, not measured)",
+            notes=f"{e['pflop']} PFLOP; mixed_float16 + uint8 cache {low}-{high} min; "
+            f"float32 + cache {f32[0]}-{f32[1]} min; mixed_float16 without a cache "
+            f"{bare[0]}-{bare[1]} min",
+        )
     cost = results.get("course_cost")
     if cost:
         if "error" in cost and "notebooks" not in cost:
@@ -251,6 +293,68 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+PARTS = ("input", "train", "precision", "estimate", "course", "gpu")
+PRECISION_CONFIGS = (  # model, image side, batch: the course's cpu-scale settings
+    ("segmentation", 96, 16),  # chapter 2 at cpu scale
+    ("mini_xception", 64, 32),  # chapter 6 at cpu scale (without augmentation)
+)
+
+
+def precision_runs(run, quick: bool) -> dict:
+    """float32 against mixed_bfloat16 for the course's models, fed from memory."""
+    runs, speedups = [], []
+    for model, side, batch in PRECISION_CONFIGS:
+        if quick:
+            side, batch = 32, 4
+        by_policy = {}
+        for policy in ("float32", "mixed_bfloat16"):
+            label = f"{model} b{batch} {side}x{side}, {policy}"
+            r = run(
+                f"precision: {label}",
+                "train_throughput.py",
+                [
+                    "--feed",
+                    "random",
+                    "--model",
+                    model,
+                    "--image-size",
+                    side,
+                    "--batch-size",
+                    batch,
+                    "--policy",
+                    policy,
+                    "--matmul-dtypes",
+                    "float32,bfloat16",
+                    "--matmul-n",
+                    256 if quick else 2048,
+                    "--steps",
+                    1 if quick else 4,
+                    "--warmup",
+                    1,
+                    "--matmul-seconds",
+                    0.2 if quick else 1,
+                    "--max-seconds",
+                    10 if quick else 40,
+                ],
+                timeout=600,
+            )
+            runs.append(dict(r, label=label))
+            by_policy[policy] = r
+        f32, bf16 = by_policy["float32"], by_policy["mixed_bfloat16"]
+        if "images_per_s" in f32 and "images_per_s" in bf16:
+            ratio = bf16["images_per_s"] / f32["images_per_s"]
+            cpu_ratio = f32["cpu_s_per_image"] / bf16["cpu_s_per_image"]
+            speedups.append(
+                (
+                    f"{model} {side}x{side}: mixed_bfloat16 / float32",
+                    f"{ratio:.2f}x by images/s ({bf16['images_per_s']:.1f} vs "
+                    f"{f32['images_per_s']:.1f}); {cpu_ratio:.2f}x by CPU s/image "
+                    f"({bf16['cpu_s_per_image']:.3f} vs {f32['cpu_s_per_image']:.3f})",
+                )
+            )
+    return {"runs": runs, "speedups": speedups}
+
+
 def checks(results: dict) -> list[tuple[str, bool, str]]:
     """The issue's targets for the course's pipeline, against the measured figures."""
     inputs = {
@@ -311,6 +415,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-gpu", action="store_true", help="do not look for a GPU")
     parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated, of: " + ", ".join(PARTS),
+    )
+    parser.add_argument(
         "--count",
         type=int,
         default=None,
@@ -325,6 +434,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     parser.add_argument("--results", type=Path, default=None)
     args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if parts - set(PARTS):
+        parser.error(f"unknown parts {sorted(parts - set(PARTS))}; choose from {PARTS}")
+    if args.skip_course_cost:
+        parts.discard("course")
+    if args.skip_gpu:
+        parts.discard("gpu")
     count = args.count or (256 if args.quick else 7390)
     steps = args.steps or (1 if args.quick else 8)
     warmup = 1 if args.quick else 2
@@ -371,38 +487,46 @@ def main() -> None:
         if args.variants
         else []
     )
+    needs_data = bool(parts & {"input", "train"})
     total = (
-        1
-        + 2
-        + len(variants)
-        + 2
-        + (0 if args.skip_course_cost else 1)
-        + (0 if args.skip_gpu else 1)
+        needs_data
+        + ("input" in parts) * (2 + len(variants))
+        + ("train" in parts) * 2
+        + ("precision" in parts) * 2 * len(PRECISION_CONFIGS)
+        + ("estimate" in parts)
+        + ("course" in parts)
+        + ("gpu" in parts)
     )
     run = Runner(args.cache / "logs", total)
     timer = Timer()
 
-    data = run(
-        "data set",
-        "bench_data.py",
-        ["--count", count, "--cache", args.cache],
-        timeout=900,
-    )
-    results["data"] = data
-    if "error" in data:
-        print(json.dumps(results, indent=1))
-        sys.exit(1)
-    folder = data["folder"]
+    data = {}
+    if needs_data:
+        data = run(
+            "data set",
+            "bench_data.py",
+            ["--count", count, "--cache", args.cache],
+            timeout=900,
+        )
+        results["data"] = data
+        if "error" in data:
+            print(json.dumps(results, indent=1))
+            sys.exit(1)
+    folder = data.get("folder")
 
     inputs = []
-    for key, label, extra in [
-        ("numpy", "lecture: NumPy arrays", ["--method", "numpy"]),
-        ("tfdata", "course: tf.data make_dataset", ["--method", "tfdata"]),
-        *[
-            (f"variant{i}", label, ["--method", "tfdata", *extra])
-            for i, (label, extra) in enumerate(variants)
-        ],
-    ]:
+    for key, label, extra in (
+        []
+        if "input" not in parts
+        else [
+            ("numpy", "lecture: NumPy arrays", ["--method", "numpy"]),
+            ("tfdata", "course: tf.data make_dataset", ["--method", "tfdata"]),
+            *[
+                (f"variant{i}", label, ["--method", "tfdata", *extra])
+                for i, (label, extra) in enumerate(variants)
+            ],
+        ]
+    ):
         r = run(
             f"input pipeline: {label}",
             "input_pipeline.py",
@@ -410,7 +534,8 @@ def main() -> None:
             timeout=900,
         )
         inputs.append(dict(r, label=label, method_key=key))
-    results["input"] = inputs
+    if inputs:
+        results["input"] = inputs
 
     trains = []
     train_args = [
@@ -426,8 +551,12 @@ def main() -> None:
         30 if args.quick else 90,
     ]
     for feed, label in (
-        ("numpy", "segmentation b16 200x200, fed from NumPy arrays"),
-        ("tfdata", "segmentation b16 200x200, fed from tf.data"),
+        ()
+        if "train" not in parts
+        else (
+            ("numpy", "segmentation b16 200x200, fed from NumPy arrays"),
+            ("tfdata", "segmentation b16 200x200, fed from tf.data"),
+        )
     ):
         r = run(
             f"training: {label}",
@@ -436,9 +565,20 @@ def main() -> None:
             timeout=900,
         )
         trains.append(dict(r, label=label))
-    results["train"] = trains
+    if trains:
+        results["train"] = trains
+    if "precision" in parts:
+        results["precision"] = precision_runs(run, args.quick)
+    if "estimate" in parts:
+        estimate = run(
+            "full-scale FLOPs and T4 estimate (no training)",
+            "course_cost.py",
+            ["--parts", "estimate"],
+            timeout=900,
+        )
+        results["estimate"] = estimate.get("estimate", estimate)
 
-    if not args.skip_course_cost:
+    if "course" in parts:
         cost_args = (
             ["--parts", "tests", "--pytest-args", "tests/test_config.py"]
             if args.quick
@@ -452,7 +592,7 @@ def main() -> None:
             cost_args,
             timeout=2400,
         )
-    if not args.skip_gpu:
+    if "gpu" in parts:
         gpu_args = ["--quick"] if args.quick else []
         results["gpu"] = run(
             "GPU benchmark (skipped without a GPU)", "gpu.py", gpu_args, timeout=1500
@@ -468,16 +608,32 @@ def main() -> None:
         f"{', '.join(machine['simd'])}; load average at start {machine['load_average']}; "
         f"TensorFlow {results['versions']['tensorflow']}, Keras {results['versions']['keras']}"
     )
-    print(
-        f"Data: {data['count']:,} photos, {data['distinct_photos']} distinct ({data['source_kind']}) "
-        f"linked in the official layout; 200x200; input batches of 32"
-    )
+    if data:
+        print(
+            f"Data: {data['count']:,} photos, {data['distinct_photos']} distinct ({data['source_kind']}) "
+            f"linked in the official layout; 200x200; input batches of 32"
+        )
     print()
     print(table(results))
     print(
         f"\nTotal {results['total_s'] / 60:.1f} min; load average at the end {results['load_average_at_end']}. "
         f"Results: {results_path}; logs: {args.cache / 'logs'}"
     )
+    if parts != set(PARTS) and results_path.exists():
+        # a partial run replaces only its own parts, each with its own date and machine
+        stamp = {
+            k: results[k] for k in ("date", "command", "git", "machine", "versions")
+        }
+        merged = json.loads(results_path.read_text())
+        for key in ("input", "train", "precision", "estimate", "course_cost", "gpu"):
+            if key in results:
+                value = results[key]
+                stamped = key in ("precision", "estimate")
+                merged[key] = dict(value, measured=stamp) if stamped else value
+        if "data" in results:
+            merged["data"] = results["data"]
+        merged["checks"] = checks(merged)
+        results = merged
     results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 

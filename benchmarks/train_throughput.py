@@ -1,15 +1,25 @@
-"""Training speed of the chapter 2 segmentation model on this machine; prints one JSON line.
+"""Training speed of the course's models on this machine; prints one JSON line.
 
     .venv/bin/python benchmarks/train_throughput.py --data DIR --feed numpy --steps 8
     .venv/bin/python benchmarks/train_throughput.py --data DIR --feed tfdata --steps 8
+    .venv/bin/python benchmarks/train_throughput.py --feed random --image-size 96 \
+        --policy mixed_bfloat16 --matmul-dtypes float32,bfloat16
 
 The model (benchmarks/models.py, as in the notebook) is compiled as in the notebook
 (RMSprop, sparse categorical cross-entropy, accuracy) and trained with ``model.fit`` at
 batch 16, 200x200, fed either
 
-numpy  - from float32/uint8 arrays loaded the lecture's way beforehand (not timed), or
+numpy  - from float32/uint8 arrays loaded the lecture's way beforehand (not timed),
 tfdata - from ``utils.pets.make_dataset(records, (200, 200), 16, shuffle=True)``, the
-         course's pipeline, decoding while it trains (timed: it shares the CPU).
+         course's pipeline, decoding while it trains (timed: it shares the CPU), or
+random - from random arrays made in memory (no photos needed): the model alone.
+
+``--model mini_xception`` trains the lecture's dogs-vs-cats mini-Xception instead
+(without its augmentation layers, binary cross-entropy; ``--feed random`` only), and
+``--policy`` sets the global Keras dtype policy before the model is built
+(``mixed_bfloat16`` is what utils/precision.py picks on a CPU with AMX or AVX-512 BF16;
+the last layer stays float32). ``--matmul-dtypes`` lists the dtypes whose matrix-multiply
+rate is measured; the first one is the rate the model is compared with.
 
 The first ``--warmup`` steps (graph tracing, memory allocation) are not timed; then
 ``--steps`` steps are timed, or fewer if ``--max-seconds`` runs out first.
@@ -26,32 +36,44 @@ matrices, repeated (2 n^3 FLOP each).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 from common import Timer, emit, peak_rss_mb
 
 
-def matmul_flops(n: int = 2048, seconds: float = 3.0, min_repeats: int = 3) -> dict:
-    """Sustained float32 matmul rate of this machine through TensorFlow (FLOP/s)."""
+def matmul_flops(
+    n: int = 2048, seconds: float = 3.0, min_repeats: int = 3, dtype: str = "float32"
+) -> dict:
+    """Sustained matmul rate of this machine through TensorFlow (FLOP/s) in ``dtype``."""
     import tensorflow as tf
 
-    a = tf.random.uniform((n, n), dtype=tf.float32)
-    b = tf.random.uniform((n, n), dtype=tf.float32)
+    a = tf.cast(tf.random.uniform((n, n)), dtype)
+    b = tf.cast(tf.random.uniform((n, n)), dtype)
     for _ in range(2):  # warm-up: thread pools, oneDNN primitive creation
         tf.linalg.matmul(a, b).numpy()
-    repeats, start = 0, time.perf_counter()
+    repeats, start, cpu_start = 0, time.perf_counter(), cpu_seconds()
     while repeats < min_repeats or time.perf_counter() - start < seconds:
         c = tf.linalg.matmul(a, b)
         repeats += 1
     c.numpy()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
     return {
+        "dtype": dtype,
         "n": n,
         "repeats": repeats,
         "seconds": round(elapsed, 2),
         "gflops": round(2 * n**3 * repeats / elapsed / 1e9, 1),
+        # per CPU-second of this process: less sensitive to other work on the machine
+        "gflop_per_cpu_s": round(2 * n**3 * repeats / max(cpu, 1e-9) / 1e9, 1),
     }
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (all its threads)."""
+    times = os.times()
+    return times.user + times.system
 
 
 def lecture_arrays(records, image_size):
@@ -94,10 +116,37 @@ def records_of(data: Path, count: int):
     ]
 
 
+def random_arrays(count: int, image_size, model_name: str):
+    """Photos with values 0-255 and targets of the model's kind, made in memory."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (count, *image_size, 3)).astype("float32")
+    if model_name == "segmentation":
+        y = rng.integers(0, 3, (count, *image_size, 1)).astype("int32")
+    else:
+        y = rng.integers(0, 2, (count, 1)).astype("float32")
+    return x, y
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--feed", choices=("numpy", "tfdata"), required=True)
+    parser.add_argument("--data", type=Path, help="photo folder (numpy, tfdata)")
+    parser.add_argument("--feed", choices=("numpy", "tfdata", "random"), required=True)
+    parser.add_argument(
+        "--model", choices=("segmentation", "mini_xception"), default="segmentation"
+    )
+    parser.add_argument(
+        "--policy",
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        default="float32",
+        help="global Keras dtype policy",
+    )
+    parser.add_argument(
+        "--matmul-dtypes",
+        default="float32",
+        help="comma-separated dtypes whose matmul rate is measured (first: the reference)",
+    )
     parser.add_argument("--steps", type=int, default=8, help="timed training steps")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     parser.add_argument(
@@ -113,16 +162,28 @@ def main() -> None:
     args = parser.parse_args()
     if args.warmup < 1 or args.steps < 1:
         parser.error("--warmup and --steps must be at least 1")
+    if args.feed != "random" and args.data is None:
+        parser.error(f"--feed {args.feed} needs --data")
+    if args.model != "segmentation" and args.feed != "random":
+        parser.error("--model mini_xception runs with --feed random only")
 
     import keras
-    from models import count_macs, make_segmentation_model
+    from models import count_macs, make_mini_xception, make_segmentation_model
 
     image_size = (args.image_size, args.image_size)
-    matmul = matmul_flops(args.matmul_n, args.matmul_seconds)
+    dtypes = [d.strip() for d in args.matmul_dtypes.split(",") if d.strip()]
+    matmuls = {
+        d: matmul_flops(args.matmul_n, args.matmul_seconds, dtype=d) for d in dtypes
+    }
+    matmul = matmuls[dtypes[0]]
 
     total_steps = args.warmup + args.steps
-    records = records_of(args.data, total_steps * args.batch_size)
-    if args.feed == "numpy":
+    if args.feed == "random":
+        load_s = 0.0
+        x, y = random_arrays(total_steps * args.batch_size, image_size, args.model)
+        fit_args = {"x": x, "y": y, "batch_size": args.batch_size, "shuffle": False}
+    elif args.feed == "numpy":
+        records = records_of(args.data, total_steps * args.batch_size)
         load = Timer()
         x, y = lecture_arrays(records, image_size)
         load_s = load()
@@ -130,28 +191,32 @@ def main() -> None:
     else:
         from utils import pets
 
+        records = records_of(args.data, total_steps * args.batch_size)
         load_s = 0.0
         fit_args = {
             "x": pets.make_dataset(records, image_size, args.batch_size, shuffle=True)
         }
 
+    keras.config.set_dtype_policy(args.policy)
     keras.utils.set_random_seed(42)
-    model = make_segmentation_model(image_size)
-    model.compile(
-        optimizer="rmsprop",
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    if args.model == "segmentation":
+        model = make_segmentation_model(image_size)
+        loss = "sparse_categorical_crossentropy"
+    else:
+        model = make_mini_xception(image_size, augment=False)
+        loss = "binary_crossentropy"
+    model.compile(optimizer="rmsprop", loss=loss, metrics=["accuracy"])
     macs = count_macs(model)
 
     class StepClock(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.ends, self.start = [], None
+            self.ends, self.cpu, self.start = [], [], None
 
         def on_train_batch_end(self, batch, logs=None):
             now = time.perf_counter()
             self.ends.append(now)
+            self.cpu.append(cpu_seconds())
             if len(self.ends) == args.warmup:
                 self.start = now
             elif self.start is not None and now - self.start > args.max_seconds:
@@ -159,7 +224,7 @@ def main() -> None:
 
     clock = StepClock()
     model.fit(**fit_args, epochs=1, callbacks=[clock], verbose=0)
-    matmul_after = matmul_flops(args.matmul_n, args.matmul_seconds)
+    matmul_after = matmul_flops(args.matmul_n, args.matmul_seconds, dtype=dtypes[0])
     if (
         matmul_after["gflops"] > matmul["gflops"]
     ):  # the better of the two: the rate this machine can sustain
@@ -174,12 +239,20 @@ def main() -> None:
     timed_s = ends[-1] - ends[args.warmup - 1]
     step_times = [b - a for a, b in zip(ends[args.warmup - 1 :], ends[args.warmup :])]
     images_per_s = timed_steps * args.batch_size / timed_s
+    timed_cpu_s = clock.cpu[-1] - clock.cpu[args.warmup - 1]
     train_flops = 3 * 2 * macs * images_per_s
     emit(
         {
             "kind": "train_throughput",
             "feed": args.feed,
-            "model": "segmentation (chapter 2)",
+            "model": {
+                "segmentation": "segmentation (chapter 2)",
+                "mini_xception": "mini-Xception (chapter 6), no augmentation",
+            }[args.model],
+            "model_key": args.model,
+            "policy": args.policy,
+            "compute_dtype": model.layers[-2].compute_dtype,
+            "output_dtype": model.layers[-1].compute_dtype,
             "params": model.count_params(),
             "image_size": list(image_size),
             "batch_size": args.batch_size,
@@ -188,10 +261,17 @@ def main() -> None:
             "timed_s": round(timed_s, 2),
             "step_s_median": round(sorted(step_times)[len(step_times) // 2], 3),
             "images_per_s": round(images_per_s, 2),
+            # CPU seconds per image: less sensitive to other work on the machine
+            "cpu_s_per_image": round(timed_cpu_s / (timed_steps * args.batch_size), 4),
+            "cpu_utilisation": round(timed_cpu_s / timed_s, 2),
             "arrays_load_s": round(load_s, 2),
             "gmacs_per_image": round(macs / 1e9, 3),
             "train_gflops": round(train_flops / 1e9, 1),
             "matmul": matmul,
+            "matmul_by_dtype": {d: m["gflops"] for d, m in matmuls.items()},
+            "matmul_per_cpu_s_by_dtype": {
+                d: m["gflop_per_cpu_s"] for d, m in matmuls.items()
+            },
             "fraction_of_matmul": round(train_flops / (matmul["gflops"] * 1e9), 3),
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }

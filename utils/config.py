@@ -68,14 +68,20 @@ def get_scale(scale: str | None = None) -> Scale:
 
 
 def precision_report() -> str:
-    """The global Keras dtype policy, with the reason when it is the course's own choice."""
+    """The global Keras dtype policy, with the reason when it is the course's own choice.
+
+    A policy set by hand (not the one ``use_course_precision`` picks) is reported with
+    the course's choice next to it, so that a run report never hides the difference.
+    """
     import keras
 
     from .precision import choose_policy
 
     name = keras.config.dtype_policy().name
     chosen, reason = choose_policy()
-    return f"{name} ({reason})" if name == chosen else name
+    if name == chosen:
+        return f"{name} ({reason})"
+    return f"{name} (직접 설정함; 이 기계의 자동 선택은 {chosen})"
 
 
 def describe_run(scale: Scale, *sources) -> str:

@@ -4,15 +4,18 @@
 machine at hand and sets it globally:
 
 * ``mixed_float16`` on an NVIDIA GPU with tensor cores (compute capability 7.0 or newer,
-  for example Colab's T4);
-* ``mixed_bfloat16`` on a CPU with AMX or AVX-512 BF16 instructions;
-* ``float32`` everywhere else (most laptops, and CPUs with AVX2 only, where bfloat16 is
-  emulated and slower than float32).
+  for example Colab's T4, 7.5);
+* ``mixed_bfloat16`` on a CPU with AMX or AVX-512 BF16 instructions (``amx_bf16`` or
+  ``avx512_bf16`` in ``/proc/cpuinfo``), where oneDNN multiplies bfloat16 in hardware;
+* ``float32`` everywhere else: GPUs older than 7.0, most laptops, and CPUs with AVX2
+  only, where bfloat16 is converted in software and trains several times slower than
+  float32 (measured in ``benchmarks/README.md``).
 
 ``COURSE_PRECISION`` (``auto``, ``float32``, ``mixed_float16`` or ``mixed_bfloat16``)
-overrides the choice. Models keep their last layer in float32 (``dtype="float32"``) so
-that softmax and the loss are computed at full precision, and cells that compare numbers
-to a float tolerance run inside :func:`float32_scope`.
+overrides the choice. Under a mixed policy a layer keeps its weights in float32 and
+computes in 16 bits. Models keep their last layer in float32 (``dtype="float32"``) so
+that softmax, sigmoid and the loss are computed at full precision, and cells that
+compare numbers to a float tolerance build their layers inside :func:`float32_scope`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import os
 from pathlib import Path
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-_BF16_CPU_FLAGS = {"amx_bf16", "avx512_bf16"}
+BF16_CPU_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+TENSOR_CORE_CAPABILITY = (7, 0)  # Volta and newer: float16 matrix units
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
@@ -37,38 +41,53 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return set()
 
 
-def _gpu_capabilities() -> list[tuple[int, int]]:
+def detect_gpu_capabilities() -> list[tuple[int, int]]:
+    """The CUDA compute capability of each GPU TensorFlow sees ((0, 0) where unknown)."""
     import tensorflow as tf
 
     capabilities = []
     for gpu in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(gpu)
-        capabilities.append(tuple(details.get("compute_capability", (0, 0))))
+        capabilities.append(tuple(details.get("compute_capability") or (0, 0)))
     return capabilities
 
 
+def requested_policy() -> str:
+    """``COURSE_PRECISION`` checked: ``auto`` (unset) or one of :data:`POLICIES`."""
+    wanted = os.environ.get("COURSE_PRECISION", "").strip().lower() or "auto"
+    if wanted != "auto" and wanted not in POLICIES:
+        choices = ", ".join(("auto",) + POLICIES)
+        raise ValueError(
+            f"COURSE_PRECISION 값 '{wanted}'을(를) 알 수 없습니다. "
+            f"{choices} 중 하나를 고르세요.\n"
+            f"Unknown COURSE_PRECISION '{wanted}'; choose one of {choices}."
+        )
+    return wanted
+
+
 def choose_policy(gpu_capabilities=None, flags=None) -> tuple[str, str]:
-    """The policy for this machine and the reason, in Korean: ``(name, reason)``."""
-    wanted = os.environ.get("COURSE_PRECISION", "auto").strip().lower()
+    """The policy for this machine and the reason, in Korean: ``(name, reason)``.
+
+    ``gpu_capabilities`` (a list of ``(major, minor)``) and ``flags`` (CPU flags) are
+    looked up when not given; the tests pass them in.
+    """
+    wanted = requested_policy()
     if wanted != "auto":
-        if wanted not in POLICIES:
-            raise ValueError(
-                f"COURSE_PRECISION 값 '{wanted}' 을(를) 알 수 없습니다. "
-                f"auto, {', '.join(POLICIES)} 중 하나를 고르세요.\n"
-                f"Unknown COURSE_PRECISION '{wanted}'; choose auto, {', '.join(POLICIES)}."
-            )
-        return wanted, "COURSE_PRECISION 으로 지정"
+        return wanted, "COURSE_PRECISION으로 지정"
     if gpu_capabilities is None:
-        gpu_capabilities = _gpu_capabilities()
+        gpu_capabilities = detect_gpu_capabilities()
     if gpu_capabilities:
-        if min(gpu_capabilities) >= (7, 0):
+        if min(tuple(c) for c in gpu_capabilities) >= TENSOR_CORE_CAPABILITY:
             return "mixed_float16", "텐서 코어가 있는 GPU"
-        return "float32", "텐서 코어가 없는 GPU"
+        return "float32", "텐서 코어가 없는 GPU (compute capability 7.0 미만)"
     if flags is None:
         flags = cpu_flags()
-    if flags & _BF16_CPU_FLAGS:
-        found = ", ".join(sorted(flags & _BF16_CPU_FLAGS))
-        return "mixed_bfloat16", f"bfloat16 명령을 갖춘 CPU ({found})"
+    found = set(flags) & BF16_CPU_FLAGS
+    if found:
+        return (
+            "mixed_bfloat16",
+            f"bfloat16 명령을 갖춘 CPU ({', '.join(sorted(found))})",
+        )
     return "float32", "bfloat16 명령(AMX, AVX-512 BF16)이 없는 CPU"
 
 
@@ -87,6 +106,7 @@ def float32_scope():
 
     Cells that compare Keras with NumPy to a tolerance need it: under a mixed policy a
     layer computes in float16 or bfloat16 and differs from NumPy in the third digit.
+    The policy is restored even when the block raises.
     """
     import keras
 
