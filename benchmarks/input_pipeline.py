@@ -18,6 +18,12 @@ and indexing the files in each method's own way; the indexing time is reported a
 Peak memory is ``ru_maxrss`` of this process (it includes TensorFlow itself; the memory
 in use after the imports is reported as ``rss_after_imports_mb``).
 
+``--course-cache off|memory|disk`` passes ``cache=`` to ``make_dataset`` (False, True,
+"disk"; without it, ``make_dataset``'s default), and ``--code DIR`` imports ``utils``
+from DIR instead (an older copy of the repository, for before/after figures; there
+``memory`` is the float32 cache, after it the uint8 one). ``rss_end_mb`` is the memory in
+use after the last pass, which holds a memory cache.
+
 Tuning knobs (``--parallel``, ``--prefetch``, ``--cache``, ``--no-deterministic``,
 ``--epochs``) switch the tfdata method to a copy of ``make_dataset``'s steps with those
 settings, to compare a default with an alternative; the result's ``variant`` says which.
@@ -29,6 +35,7 @@ import argparse
 import os
 import random
 import resource
+import sys
 from pathlib import Path
 
 from common import Timer, current_rss_mb, emit, peak_rss_mb
@@ -94,10 +101,17 @@ def course_tfdata(data: Path, image_size, batch_size, timer, knobs):
     index_s = timer()
     timer.index_cpu = cpu_seconds()
     if not knobs["custom"]:
+        choice = knobs["course_cache"]
+        extra = (
+            {}
+            if choice is None
+            else {"cache": {"off": False, "memory": True}.get(choice, choice)}
+        )
         return (
             index_s,
             len(records),
-            [pets.make_dataset(records, image_size, batch_size)] * knobs["epochs"],
+            [pets.make_dataset(records, image_size, batch_size, **extra)]
+            * knobs["epochs"],
         )
 
     import numpy as np
@@ -163,6 +177,18 @@ def main() -> None:
     knob.add_argument(
         "--no-deterministic", action="store_true", help="map(..., deterministic=False)"
     )
+    parser.add_argument(
+        "--course-cache",
+        choices=("off", "memory", "disk"),
+        default=None,
+        help="cache= for make_dataset: False, True or 'disk' (default: its default)",
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=None,
+        help="import utils from this folder (an older copy, for before/after)",
+    )
     knob.add_argument(
         "--epochs",
         type=int,
@@ -170,6 +196,8 @@ def main() -> None:
         help="passes over the data; all are timed apart",
     )
     args = parser.parse_args()
+    if args.code is not None:
+        sys.path.insert(0, str(args.code.resolve()))
 
     import keras  # noqa: F401  (both methods need TensorFlow and Keras; import them before timing)
     import tensorflow as tf
@@ -188,6 +216,7 @@ def main() -> None:
         if args.prefetch in (None, "auto")
         else (int(args.prefetch) or None),
         "cache": args.cache,
+        "course_cache": args.course_cache,
         "deterministic": not args.no_deterministic,
         "epochs": args.epochs,
     }
@@ -249,6 +278,9 @@ def main() -> None:
             "total_s": round(total_s, 2),
             "rss_after_imports_mb": round(rss_after_imports, 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
+            "rss_end_mb": round(current_rss_mb(), 1),
+            "course_cache": args.course_cache or "default",
+            "code": str(args.code) if args.code else "this checkout",
             "batch": shapes,
         }
     )

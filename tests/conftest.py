@@ -24,6 +24,7 @@ def _no_data_settings(monkeypatch, test_cache):
         "COURSE_PETS_URL",
         "COURSE_DOGS_CATS_URL",
         "COURSE_DOWNLOAD_TIMEOUT",
+        "COURSE_MAX_STEPS",  # the cap's wrappers read it at each call: unset, they pass through
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(test_cache))
@@ -57,3 +58,19 @@ def real_data() -> Path:
             f"real samples not found at {REAL_DATA} (they live beside the repository in CI)"
         )
     return REAL_DATA
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("course")
+    group.addoption(
+        "--full-scale",
+        action="store_true",
+        help="run every notebook at COURSE_SCALE=full with COURSE_MAX_STEPS "
+        "(tests/test_full_scale.py)",
+    )
+    group.addoption(
+        "--full-scale-report",
+        default=None,
+        help="where the full-scale dry run writes its figures (JSON; default "
+        ".cache/full-scale/full_scale_dry_run.json)",
+    )

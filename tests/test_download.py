@@ -572,3 +572,46 @@ def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
     assert (
         serve_pets.hits("images.tar.gz") == 1
     )  # unpacked from the checked archive, not fetched again
+
+
+# --- 10. the md5 a download matched makes the fast cold start (utils.manifest) ----------
+
+
+def test_a_download_records_the_md5_it_matched(serve_pets, cache, monkeypatch):
+    from dataclasses import replace
+
+    from utils import download, images, manifest
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
+    layout, source = pets.locate_pets(base_url=serve_pets.url)
+    for fname, folder in (
+        ("images.tar.gz", layout.images_dir.parent),
+        ("annotations.tar.gz", layout.annotations_dir.parent),
+    ):
+        assert download.verified_md5(folder) == pets.ARCHIVE_MD5[fname]
+    # These archives are not the official ones: their folders are checked file by file.
+    assert not source.verified
+    assert all(r.decode_checked for r in pets.build_index(layout, source).records)
+
+    # Were their sums the manifest's, the same download would be trusted.
+    monkeypatch.setattr(
+        manifest, "PETS", replace(manifest.PETS, archives=dict(pets.ARCHIVE_MD5))
+    )
+    layout, source = pets.locate_pets(base_url=serve_pets.url)
+    assert source.verified
+    monkeypatch.setattr(images, "check_photo", None)  # the index must not decode
+    index = pets.build_index(layout, source)
+    assert len(index.records) == 4 * PER_BREED
+    assert not any(r.decode_checked for r in index.records)
+    assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
+
+
+def test_an_archive_without_a_known_md5_is_never_verified(server, cache, dogs_cats_zip):
+    from utils import download
+
+    server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
+    folder = dogs_cats.download_dogs_cats(
+        url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache
+    )
+    assert (folder / ".course-extracted").exists()
+    assert download.verified_md5(folder) is None

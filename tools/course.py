@@ -7,6 +7,8 @@
 Maintainers:
     python3 tools/course.py execute [NOTEBOOK ...]   # run notebooks in place, storing outputs
     python3 tools/course.py figures                  # redraw the book's figures
+    python3 tools/course.py dry-run                  # the full-scale dry run alone; its
+                                                     # figures go to benchmarks/full_scale_dry_run.json
 
 Only the standard library is used here, so a fresh Python 3.11 can run it.
 """
@@ -125,9 +127,17 @@ def ensure_colab_environment() -> Path:
     return python
 
 
-def run(command, env=None) -> None:
+def run(command, env=None, stdout=None) -> None:
+    """Runs a command in the repository; a failure ends this script with its exit status.
+    ``stdout``: an open file that takes the command's output (both streams) instead."""
     print("$", " ".join(str(c) for c in command), flush=True)
-    result = subprocess.run([str(c) for c in command], cwd=ROOT, env=env)
+    result = subprocess.run(
+        [str(c) for c in command],
+        cwd=ROOT,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.STDOUT if stdout else None,
+    )
     if result.returncode:
         sys.exit(result.returncode)
 
@@ -163,7 +173,11 @@ def lint() -> None:
 
 
 def test() -> None:
-    """Lint, unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval."""
+    """Lint, unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval.
+
+    The full-scale dry run is not part of it yet (it needs about 40 CPU minutes): run it
+    with ``python3 tools/course.py dry-run``.
+    """
     lint()
     run([venv_python(), "-m", "pytest", "tests"])
     env = notebook_env("smoke")
@@ -183,6 +197,22 @@ def test() -> None:
         ]
     )
     nbval(colab_python, env)
+
+
+def full_scale_dry_run(report: Path | None = None, log: Path | None = None) -> None:
+    """Every notebook at COURSE_SCALE=full with COURSE_MAX_STEPS, on generated data, offline
+    (tests/test_full_scale.py): a table of run time and peak memory per notebook."""
+    print("전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS)", flush=True)
+    command = [venv_python(), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    command += ["tests/test_full_scale.py", "--full-scale"]
+    if report is not None:
+        command += ["--full-scale-report", report]
+    if log is None:
+        run(command)
+        return
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as output:
+        run(command, stdout=output)
 
 
 def nbval(python, env) -> None:
@@ -228,7 +258,7 @@ def execute(notebooks) -> None:
 
 
 def main(argv) -> None:
-    if not argv or argv[0] not in {"book", "test", "execute", "figures"}:
+    if not argv or argv[0] not in {"book", "test", "execute", "figures", "dry-run"}:
         print(__doc__)
         sys.exit(2)
     ensure_environment()
@@ -238,6 +268,8 @@ def main(argv) -> None:
         test()
     elif argv[0] == "execute":
         execute(argv[1:])
+    elif argv[0] == "dry-run":
+        full_scale_dry_run(ROOT / "benchmarks" / "full_scale_dry_run.json")
     else:
         run([venv_python(), "book/figures/make_figures.py"])
 

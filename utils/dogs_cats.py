@@ -35,6 +35,8 @@ class Photo:
     fingerprint: int | None = (
         None  # of the bytes the index checked (None: made by hand)
     )
+    # False: no index decoded it; training checks it as it reaches it and skips it if bad.
+    decode_checked: bool = True
 
 
 class Splits(dict):
@@ -273,9 +275,16 @@ def split_photos(
 
 
 def make_dataset(
-    photos, image_size=(180, 180), batch_size=32, shuffle=False, seed=1337
+    photos, image_size=(180, 180), batch_size=32, shuffle=False, seed=1337, cache=True
 ):
-    """(image float32 0..255, label 0 cat / 1 dog) batches, decoded in parallel, prefetched."""
+    """(image float32 whole values 0..255, label 0 cat / 1 dog) batches, decoded in parallel.
+
+    ``cache`` as in :func:`utils.pets.make_dataset`: ``True`` (default) keeps the resized
+    photos as uint8 in memory after the first full pass (about 97 KB a photo at
+    180x180), ``"disk"`` or a folder keeps them in a file, ``False`` decodes every epoch;
+    every choice gives the same numbers. Photos no index decoded (``decode_checked``
+    False) are checked as training reaches them: a bad one is skipped and named.
+    """
     import tensorflow as tf
 
     paths = [p.path for p in photos]
@@ -283,18 +292,31 @@ def make_dataset(
     expected = np.array(
         [-1 if p.fingerprint is None else p.fingerprint for p in photos], np.int64
     )
+    guarded = not all(getattr(p, "decode_checked", True) for p in photos)
     ds = tf.data.Dataset.from_tensor_slices((paths, expected, labels))
-    if shuffle:
+    if shuffle:  # the cheap file list, before decoding
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
 
-    def decode(
-        path, fingerprint, label
-    ):  # the decoder the index checked the photo with
-        image = images.decode_photo(images.read_unchanged(path, fingerprint))
-        return images.resize_photo(image, image_size), label
+    def decode(path, fingerprint, label):  # the decoder the index checked it with
+        if guarded:
+            image, _, ok = images.guarded_decode(path)
+        else:
+            image = images.decode_photo(images.read_unchanged(path, fingerprint))
+            ok = tf.constant(True)
+        return images.resize_photo_uint8(image, image_size), label, ok
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    key = ("dogs_cats", list(image_size), [(p.path, p.fingerprint) for p in photos])
+    return images.finish_pipeline(
+        ds,
+        len(paths),
+        cache=cache,
+        key_parts=key,
+        shuffle=shuffle,
+        seed=seed,
+        batch_size=batch_size,
+        guarded=guarded,
+    )
 
 
 def load_arrays(photos, image_size=(180, 180), seed=0):
@@ -303,7 +325,9 @@ def load_arrays(photos, image_size=(180, 180), seed=0):
     Fine for the small models of chapters 3 and 4 (a few thousand photos at 32x32);
     the split lists come ordered by class, so the arrays are permuted with ``seed``.
     """
-    batches = list(make_dataset(photos, image_size=image_size, batch_size=256))
+    batches = list(
+        make_dataset(photos, image_size=image_size, batch_size=256, cache=False)
+    )
     pixels = np.concatenate([x.numpy() for x, _ in batches])
     labels = np.concatenate([y.numpy() for _, y in batches])
     order = np.random.default_rng(seed).permutation(len(labels))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -32,7 +33,8 @@ def fetch_archive(
     ``*.corrupt`` (never used again). A server that does not connect or stops sending for
     ``timeout`` seconds (default ``COURSE_DOWNLOAD_TIMEOUT``) counts as failed. When every
     address fails, a bilingual error says what happened at each and how to use local data.
-    The folder counts as unpacked only once a marker is written after a complete unpack.
+    The folder counts as unpacked only once a marker is written after a complete unpack;
+    the marker holds the md5 the archive was verified against (see :func:`verified_md5`).
     """
     datadir = cache / "datasets"
     extracted = datadir / f"{fname.split('.')[0]}_extracted"
@@ -82,8 +84,26 @@ def fetch_archive(
         raise _quarantine(archive, candidate, f"cannot unpack: {error}") from error
     if not extracted.is_dir() or not any(extracted.iterdir()):
         raise _quarantine(archive, candidate, "the archive unpacked to nothing")
-    (extracted / _DONE_MARKER).touch()
+    # The sum this archive matched: utils.manifest trusts the folder's known contents.
+    (extracted / _DONE_MARKER).write_text(
+        json.dumps({"archive": fname, "md5": md5}) if md5 else ""
+    )
     return extracted
+
+
+def verified_md5(extracted: Path) -> str | None:
+    """The md5 the archive unpacked in ``extracted`` matched when it was downloaded, if any.
+
+    None for a folder unpacked without a known sum, by an older version of the course (an
+    empty marker) or not by :func:`fetch_archive` at all: such a folder is checked file by
+    file.
+    """
+    try:
+        marker = json.loads((Path(extracted) / _DONE_MARKER).read_text() or "{}")
+    except (OSError, ValueError):
+        return None
+    md5 = marker.get("md5") if isinstance(marker, dict) else None
+    return md5 if isinstance(md5, str) and len(md5) == 32 else None
 
 
 def _download_checked(

@@ -29,6 +29,8 @@ class DataSource:
     dataset: str
     kind: str  # "download", "local" or "synthetic"
     folder: Path
+    # A download whose md5 matched the official one: its files are known (utils.manifest).
+    verified: bool = False
 
     def __str__(self) -> str:
         kind = {
@@ -37,7 +39,8 @@ class DataSource:
             "synthetic": "생성한 합성 데이터 / generated synthetic data",
         }[self.kind]
         # Only the folder's name: a notebook's stored output must not show machine paths.
-        return f"{self.dataset}: {kind} '{self.folder.name}'"
+        line = f"{self.dataset}: {kind} '{self.folder.name}'"
+        return line + (" (md5 확인 / md5-verified)" if self.verified else "")
 
 
 def local_data_dir(data_dir=None) -> Path | None:

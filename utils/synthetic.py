@@ -125,10 +125,29 @@ def _voc_xml(name, width, height, box) -> str:
     )
 
 
-def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
-    """Writes a Pets-like set (images, trimaps, head-box XMLs, list files) into ``folder``."""
+def _settings(settings: dict, side_scale: float) -> dict:
+    """The marker's settings; ``side_scale`` only when it is not 1 (older markers stay valid)."""
+    return settings if side_scale == 1.0 else {**settings, "side_scale": side_scale}
+
+
+def _side(rng, low: int, high: int, side_scale: float) -> int:
+    """A random side in [low, high), the range shrunk by ``side_scale`` (at least 16 pixels)."""
+    side = int(rng.integers(low, high))
+    return side if side_scale == 1.0 else max(16, round(side * side_scale))
+
+
+def make_synthetic_pets(
+    folder, per_breed: int = 40, seed: int = 0, side_scale: float = 1.0
+) -> Path:
+    """Writes a Pets-like set (images, trimaps, head-box XMLs, list files) into ``folder``.
+
+    ``side_scale`` shrinks the photos (for example 0.25 for a large, fast set; the
+    pipeline resizes every photo anyway).
+    """
     folder = Path(folder)
-    settings = {"kind": "pets", "per_breed": per_breed, "seed": seed}
+    settings = _settings(
+        {"kind": "pets", "per_breed": per_breed, "seed": seed}, side_scale
+    )
     if _already_made(folder, settings):
         return folder
     images, trimaps, xmls = (
@@ -152,7 +171,8 @@ def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
         for i in range(1, per_breed + 1):
             rng = np.random.default_rng([seed, b, i])
             name = f"{breed}_{i}"
-            width, height = int(rng.integers(180, 400)), int(rng.integers(160, 360))
+            width = _side(rng, 180, 400, side_scale)
+            height = _side(rng, 160, 360, side_scale)
             photo, mask, box = draw_pet(rng, species, coat, width, height)
             photo.save(images / f"{name}.jpg", quality=90)
             trimap_from_mask(mask).save(trimaps / f"{name}.png")
@@ -174,16 +194,21 @@ def make_synthetic_pets(folder, per_breed: int = 40, seed: int = 0) -> Path:
 
 
 def make_synthetic_dogs_cats(
-    folder, per_class: int = 100, seed: int = 0, layout: str = "kaggle"
+    folder,
+    per_class: int = 100,
+    seed: int = 0,
+    layout: str = "kaggle",
+    side_scale: float = 1.0,
 ) -> Path:
-    """Writes a dogs-vs-cats-like set: ``train/cat.N.jpg`` (kaggle) or ``PetImages/Cat/N.jpg`` (microsoft)."""
+    """Writes a dogs-vs-cats-like set: ``train/cat.N.jpg`` (kaggle) or ``PetImages/Cat/N.jpg`` (microsoft).
+
+    ``side_scale``: as in :func:`make_synthetic_pets`.
+    """
     folder = Path(folder)
-    settings = {
-        "kind": "dogs_cats",
-        "per_class": per_class,
-        "seed": seed,
-        "layout": layout,
-    }
+    settings = _settings(
+        {"kind": "dogs_cats", "per_class": per_class, "seed": seed, "layout": layout},
+        side_scale,
+    )
     if _already_made(folder, settings):
         return folder
     for label, (animal, species) in enumerate((("cat", 1), ("dog", 2))):
@@ -194,8 +219,8 @@ def make_synthetic_dogs_cats(
                 rng,
                 species,
                 coats,
-                int(rng.integers(200, 400)),
-                int(rng.integers(180, 360)),
+                _side(rng, 200, 400, side_scale),
+                _side(rng, 180, 360, side_scale),
             )
             if layout == "kaggle":
                 path = folder / "train" / f"{animal}.{n}.jpg"
@@ -206,4 +231,35 @@ def make_synthetic_dogs_cats(
             path.parent.mkdir(parents=True, exist_ok=True)
             photo.save(path, quality=90)
     (folder / _MARKER).write_text(json.dumps(settings))
+    return folder
+
+
+# Large enough for every full-scale split of the course: Pets 1,200 trainval photos (all
+# with head boxes: chapter 1's 600 test + 400 validation boxes, chapter 2's 1,000
+# validation photos) and 1,200 test photos; dogs vs cats 2,500 per class, so the
+# lecture's split (0-999 / 1000-1499 / 1500-2499) applies. Small photos keep it fast.
+FULL_SCALE_PETS_PER_BREED = 600
+FULL_SCALE_DOGS_CATS_PER_CLASS = 2500
+FULL_SCALE_SIDE_SCALE = 0.25
+
+
+def make_full_scale_data(folder, seed: int = 0) -> Path:
+    """Both data sets, large enough for the full-scale splits, in ``folder``.
+
+    ``folder/oxford-iiit-pet`` and ``folder/dogs-vs-cats`` (Kaggle layout), so that
+    ``COURSE_DATA_DIR=folder`` serves every notebook, as the real samples do.
+    """
+    folder = Path(folder)
+    make_synthetic_pets(
+        folder / "oxford-iiit-pet",
+        per_breed=FULL_SCALE_PETS_PER_BREED,
+        seed=seed,
+        side_scale=FULL_SCALE_SIDE_SCALE,
+    )
+    make_synthetic_dogs_cats(
+        folder / "dogs-vs-cats",
+        per_class=FULL_SCALE_DOGS_CATS_PER_CLASS,
+        seed=seed,
+        side_scale=FULL_SCALE_SIDE_SCALE,
+    )
     return folder

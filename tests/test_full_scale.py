@@ -1,0 +1,261 @@
+"""The full-scale dry run: every notebook, top to bottom, at ``COURSE_SCALE=full``.
+
+Smoke scale (nbval) skips the code that only full scale runs: 200x200 inputs, batch 64,
+the lecture's epochs and splits, Xception's ImageNet weights and their offline fallback,
+checkpoint names, GPU-only branches that also run on a CPU. This runs all of it
+without the hours of training, with
+
+* ``COURSE_MAX_STEPS`` (``utils/step_cap.py``): every fit trains one epoch of one step
+  (one validation step) and every loader yields one batch;
+* generated data in the official layouts, large enough for every full-scale split
+  (``utils.synthetic.make_full_scale_data``): the numbers the notebooks split by are
+  the lecture's, so the splitting code runs as it will on the real data;
+* no network: downloads go to a proxy that refuses them, and ``KERAS_HOME`` is empty,
+  so the ImageNet weights are never found and the offline fallback runs.
+
+Each notebook runs in its own process (this file run as a script), which reports the
+kernel's run time, CPU time and peak resident memory (``ru_maxrss`` of the kernel
+process). The last test prints a table and writes the figures as JSON.
+
+Only with ``pytest tests/test_full_scale.py --full-scale`` (``tools/course.py test``
+runs it); ``--full-scale-report PATH`` chooses where the JSON goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+WORK = ROOT / ".cache" / "full-scale"
+DEFAULT_REPORT = WORK / "full_scale_dry_run.json"
+MAX_STEPS = "1"
+COLAB_MEMORY_GB = 12.7
+# "Well under" Colab's 12.7 GB: at most half of it. On a CPU the training activations
+# also live in host memory; on Colab's GPU they do not, so Colab needs less than this.
+PEAK_LIMIT_GB = COLAB_MEMORY_GB / 2
+NOTEBOOK_TIMEOUT_S = 1200
+CELL_TIMEOUT_S = 900
+
+RESULTS: dict[str, dict] = {}
+
+
+def dry_run_env(data: Path, cache: Path, keras_home: Path) -> dict:
+    """The notebooks' environment: full scale, the step cap, generated data, no network."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("COURSE_")
+        and k.lower() not in ("http_proxy", "https_proxy")
+    }
+    refused = "http://127.0.0.1:9"  # the discard port: every connection is refused
+    env.update(
+        COURSE_SCALE="full",
+        COURSE_MAX_STEPS=MAX_STEPS,
+        COURSE_DATA_DIR=str(data),
+        COURSE_CACHE_DIR=str(cache),
+        KERAS_HOME=str(keras_home),
+        HTTP_PROXY=refused,
+        HTTPS_PROXY=refused,
+        http_proxy=refused,
+        https_proxy=refused,
+        NO_PROXY="",
+        no_proxy="",
+    )
+    env.pop("MPLBACKEND", None)  # as nbval and `execute` run them
+    return env
+
+
+def test_generated_data_is_large_enough_for_every_full_scale_split():
+    """Without generating it: the sizes ``make_full_scale_data`` writes."""
+    from utils import config, dogs_cats, synthetic
+
+    scale = config.Scale("full")
+    photos = synthetic.FULL_SCALE_PETS_PER_BREED * len(synthetic.BREEDS)
+    trainval = photos // 2  # odd numbers are trainval, all with a head box
+    assert trainval > 1000  # chapter 2: 1,000 validation photos and a training set
+    assert (
+        trainval > 600 + 400
+    )  # chapters 1 and 7: 600 box-test and 400 validation photos
+    assert photos > scale.pets_val_count  # chapter 5: 1,000 validation photos
+    per_class = max(hi for _, hi in dogs_cats.LECTURE_SPLIT.values())
+    assert synthetic.FULL_SCALE_DOGS_CATS_PER_CLASS >= per_class
+
+
+def test_the_dry_run_environment_is_offline_and_capped(tmp_path):
+    env = dry_run_env(tmp_path / "data", tmp_path / "cache", tmp_path / "keras")
+    assert env["COURSE_SCALE"] == "full" and env["COURSE_MAX_STEPS"] == MAX_STEPS
+    assert env["KERAS_HOME"] == str(tmp_path / "keras")
+    assert env["https_proxy"] == env["HTTPS_PROXY"] == "http://127.0.0.1:9"
+    assert "COURSE_DATA" not in env
+
+
+@pytest.fixture(scope="module")
+def full_scale(request, tmp_path_factory):
+    if not request.config.getoption("--full-scale"):
+        pytest.skip(
+            "the full-scale dry run runs with --full-scale (tools/course.py test)"
+        )
+    from utils.synthetic import make_full_scale_data
+
+    start = time.perf_counter()
+    data = make_full_scale_data(WORK / "data")
+    made_s = time.perf_counter() - start
+    base = tmp_path_factory.mktemp("full-scale")
+    (base / "keras-home").mkdir()
+    workdir = WORK / "work"  # under the repository, so the setup cell finds utils
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = dry_run_env(data, base / "cache", base / "keras-home")
+    return {"env": env, "workdir": workdir, "data_seconds": round(made_s, 1)}
+
+
+def run_notebook(path: Path, workdir: Path, env: dict) -> dict:
+    """Runs one notebook in a fresh process; its progress and the kernel's log go to
+    ``.cache/full-scale/logs/NAME.log``."""
+    log = WORK / "logs" / f"{path.stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as stderr:
+        done = subprocess.run(
+            [sys.executable, __file__, str(path.resolve()), str(workdir)],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            timeout=NOTEBOOK_TIMEOUT_S,
+        )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise AssertionError(
+            f"{path.name}: the runner gave no result (exit {done.returncode}); "
+            f"the end of {log}:\n{log.read_text()[-3000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_at_full_scale(full_scale, path):
+    result = run_notebook(path, full_scale["workdir"], full_scale["env"])
+    RESULTS[path.name] = result
+    # Each figure is kept at once, so a run stopped half-way still leaves its numbers.
+    partial = WORK / "partial.json"
+    partial.write_text(json.dumps(RESULTS, indent=1, ensure_ascii=False) + "\n")
+    error = result.get("error")
+    assert error is None, (
+        f"{path.name} stops at full scale: cell {error['cell']} (id {error['id']}) "
+        f"raised {error['ename']}: {error['evalue']}\n{error['source']}"
+    )
+    assert result["peak_rss_mb"] / 1024 < PEAK_LIMIT_GB, (
+        f"{path.name}: peak memory {result['peak_rss_mb'] / 1024:.1f} GB is not well "
+        f"under Colab's {COLAB_MEMORY_GB} GB (limit {PEAK_LIMIT_GB:.2f} GB)"
+    )
+
+
+def test_report(full_scale, request, capsys):
+    """Prints the table and writes the figures (after the notebooks, so it runs last)."""
+    assert RESULTS, "no notebook ran"
+    rows = [
+        f"{name:<36} {r['seconds']:>7.1f} {r['cpu_seconds']:>7.1f} "
+        f"{r['peak_rss_mb'] / 1024:>7.2f}  {'ok' if r['error'] is None else 'FAILED'}"
+        for name, r in RESULTS.items()
+    ]
+    total = sum(r["seconds"] for r in RESULTS.values())
+    table = "\n".join(
+        [
+            f"전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS={MAX_STEPS})",
+            f"{'notebook':<36} {'wall s':>7} {'cpu s':>7} {'peak GB':>7}",
+            *rows,
+            f"{'total':<36} {total:>7.1f}   (data generated in "
+            f"{full_scale['data_seconds']:.1f} s)",
+        ]
+    )
+    report = Path(request.config.getoption("--full-scale-report") or DEFAULT_REPORT)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    import keras
+    import tensorflow as tf
+
+    figures = {
+        "what": "every notebook at COURSE_SCALE=full on generated data, no network",
+        "course_max_steps": int(MAX_STEPS),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
+        "data_seconds": full_scale["data_seconds"],
+        "peak_limit_gb": round(PEAK_LIMIT_GB, 2),
+        "total_seconds": round(total, 1),
+        "notebooks": RESULTS,
+    }
+    report.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
+    with capsys.disabled():
+        print("\n" + table + f"\n-> {report}")
+
+
+# --- the runner: one notebook in this process's own kernel ----------------------------
+
+
+def execute(path: Path, workdir: Path) -> dict:
+    """Runs the notebook cell by cell (nothing is saved); returns time, memory and any error."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+        # TensorFlow's C++ start-up lines stay in the terminal, as in `course.py execute`.
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
+    error = None
+    start = time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            started = time.perf_counter()
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as failure:
+                error = {
+                    "cell": index,
+                    "id": cell.get("id"),
+                    "ename": failure.ename,
+                    "evalue": str(failure.evalue)[:500],
+                    "source": cell.source[:800],
+                }
+                break
+            finally:
+                seconds = time.perf_counter() - started
+                print(f"cell {index}: {seconds:.1f} s", file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - start
+    # The kernel has exited and been waited for: its peak is in RUSAGE_CHILDREN.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # Linux reports kilobytes
+        "error": error,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(execute(Path(sys.argv[1]), Path(sys.argv[2]))))
