@@ -25,6 +25,7 @@ def _no_data_settings(monkeypatch, test_cache):
         "COURSE_DOGS_CATS_URL",
         "COURSE_DOWNLOAD_TIMEOUT",
         "COURSE_MAX_STEPS",  # the cap's wrappers read it at each call: unset, they pass through
+        "COURSE_PRECISION",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(test_cache))
