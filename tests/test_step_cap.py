@@ -117,6 +117,16 @@ def test_evaluate_is_capped_and_predict_keeps_every_row(capped):
     assert model.run_eagerly  # one step: no graph to build
 
 
+def test_train_on_batch_takes_the_capped_steps_per_model(capped):
+    x, y, _ = numbers(rows=8)
+    model, other = small_model(), small_model()
+    results = [model.train_on_batch(x, y) for _ in range(5)]
+    assert int(model.optimizer.iterations) == 1  # one real step, then the same result
+    assert results == [results[0]] * 5
+    other.train_on_batch(x, y)  # the count is per model
+    assert int(other.optimizer.iterations) == 1
+
+
 def test_the_loaders_yield_at_most_the_cap(capped, synthetic_pets, synthetic_dogs_cats):
     records = pets.load_pets_index(synthetic_pets, verbose=False).records
     assert len(list(pets.make_dataset(records, (16, 16), 4))) == 1
@@ -129,5 +139,10 @@ def test_the_loaders_yield_at_most_the_cap(capped, synthetic_pets, synthetic_dog
 def test_without_the_variable_the_functions_run_unchanged(synthetic_pets):
     step_cap.install()  # COURSE_MAX_STEPS is unset here: installs nothing
     assert "fit" not in vars(keras.Model)
+    model = small_model()
+    x, y, _ = numbers(rows=8)
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    assert int(model.optimizer.iterations) == 3
     records = pets.load_pets_index(synthetic_pets, verbose=False).records
     assert len(list(pets.make_dataset(records, (16, 16), 4))) > 1

@@ -16,7 +16,9 @@ With ``COURSE_MAX_STEPS=N`` (a positive whole number):
   code that reads epoch E of a history still runs (the numbers of a capped run mean
   nothing);
 * ``keras.Model.evaluate`` reads at most N batches;
-* ``fit``, ``evaluate`` and ``predict`` run eagerly (``run_eagerly=True``): for one step,
+* ``keras.Model.train_on_batch`` takes at most N real steps per model; later calls (a
+  timing loop, say) return the last real step's result without training;
+* ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` run eagerly (``run_eagerly=True``): for one step,
   building the step's graph costs far more than the step (a 55-layer stack: about 25 CPU
   seconds against 6). The smoke-scale nbval runs keep checking the graph path.
 
@@ -30,6 +32,7 @@ import functools
 import inspect
 import os
 import sys
+import weakref
 
 VARIABLE = "COURSE_MAX_STEPS"
 # One epoch: at full scale a single step of chapter 2's model (batch 64, 200x200) is about
@@ -37,6 +40,8 @@ VARIABLE = "COURSE_MAX_STEPS"
 MAX_EPOCHS = 1
 # What install() replaced: name -> (owner, attribute, original, owner had it itself).
 _installed: dict[str, tuple] = {}
+# train_on_batch under the cap: model -> (real steps taken, the last step's result).
+_train_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def max_steps() -> int | None:
@@ -94,6 +99,14 @@ def _capped_inputs(arguments: dict, steps: int, rows: int) -> None:
         arguments[name] = min(arguments.get(name) or steps, steps)
 
 
+def _bind(signature, self, args, kwargs) -> tuple[dict, dict]:
+    """A call's arguments by name, defaults filled in, and its extra ``**kwargs``."""
+    bound = signature.bind(self, *args, **kwargs)
+    bound.apply_defaults()
+    arguments = bound.arguments
+    return arguments, arguments.pop("kwargs", {})
+
+
 def _pad_history(history, epochs: int) -> None:
     if history is None or not history.epoch:
         return
@@ -112,10 +125,7 @@ def _capped_fit(original):
         steps = max_steps()
         if steps is None:
             return original(self, *args, **kwargs)
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        arguments = bound.arguments
-        extra = arguments.pop("kwargs", {})
+        arguments, extra = _bind(signature, self, args, kwargs)
         batch = arguments.get("batch_size") or 32
         _capped_inputs(arguments, steps, steps * batch)
         validation = arguments.get("validation_data")
@@ -150,16 +160,30 @@ def _capped_evaluate(original):
         steps = max_steps()
         if steps is None:
             return original(self, *args, **kwargs)
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        arguments = bound.arguments
-        extra = arguments.pop("kwargs", {})
+        arguments, extra = _bind(signature, self, args, kwargs)
         _capped_inputs(arguments, steps, steps * (arguments.get("batch_size") or 32))
         arguments.pop("self")
         self.run_eagerly = True
         return original(self, **arguments, **extra)
 
     return evaluate
+
+
+def _capped_train_on_batch(original):
+    @functools.wraps(original)
+    def train_on_batch(self, *args, **kwargs):
+        steps = max_steps()
+        if steps is None:
+            return original(self, *args, **kwargs)
+        taken, last = _train_steps.get(self, (0, None))
+        if taken >= steps:
+            return last
+        self.run_eagerly = True
+        last = original(self, *args, **kwargs)
+        _train_steps[self] = (taken + 1, last)
+        return last
+
+    return train_on_batch
 
 
 def _eager_predict(original):
@@ -195,6 +219,7 @@ def install() -> bool:
     targets = [
         (keras.Model, "fit", _capped_fit),
         (keras.Model, "evaluate", _capped_evaluate),
+        (keras.Model, "train_on_batch", _capped_train_on_batch),
         (keras.Model, "predict", _eager_predict),
         (pets, "make_dataset", _capped_loader),
         (dogs_cats, "make_dataset", _capped_loader),
