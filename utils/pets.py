@@ -397,22 +397,34 @@ def build_index(
                 head_box = parse_head_box(xml, (width, height))
             except ValueError as error:
                 skipped[xml.name] = str(error).split(": ", 1)[-1]
-        class_id, species = labels[path.stem]
         records.append(
-            PetRecord(
-                name=path.stem,
-                image_path=str(path),
-                trimap_path=str(trimap_of(path)),
-                breed=breed_of(path.stem),
-                class_id=class_id,
-                species=SPECIES_NAMES[species - 1],
-                split=split_of.get(path.stem, ""),
-                head_box=head_box,
+            _record(
+                path,
+                trimap_of(path),
+                labels,
+                split_of,
+                head_box,
                 image_fingerprint=verdict["image_fingerprint"],
                 trimap_fingerprint=verdict["trimap_fingerprint"],
             )
         )
     return PetsIndex(records, skipped, source, notes)
+
+
+def _record(path, trimap, labels, split_of, head_box, **checks) -> PetRecord:
+    """The record of one photo; ``checks``: the fingerprints, or ``decode_checked``."""
+    class_id, species = labels[path.stem]
+    return PetRecord(
+        name=path.stem,
+        image_path=str(path),
+        trimap_path=str(trimap),
+        breed=breed_of(path.stem),
+        class_id=class_id,
+        species=SPECIES_NAMES[species - 1],
+        split=split_of.get(path.stem, ""),
+        head_box=head_box,
+        **checks,
+    )
 
 
 def _trusted_index(
@@ -446,19 +458,8 @@ def _trusted_index(
                 head_box = parse_head_box(xml)
             except ValueError as error:
                 skipped[xml.name] = str(error).split(": ", 1)[-1]
-        class_id, species = labels[path.stem]
         records.append(
-            PetRecord(
-                name=path.stem,
-                image_path=str(path),
-                trimap_path=str(trimap),
-                breed=breed_of(path.stem),
-                class_id=class_id,
-                species=SPECIES_NAMES[species - 1],
-                split=split_of.get(path.stem, ""),
-                head_box=head_box,
-                decode_checked=False,
-            )
+            _record(path, trimap, labels, split_of, head_box, decode_checked=False)
         )
     return PetsIndex(records, skipped, source, notes)
 
