@@ -70,6 +70,13 @@ def pytest_addoption(parser):
         "(tests/test_full_scale.py)",
     )
     group.addoption(
+        "--full-scale-only",
+        default=None,
+        help="with --full-scale: only the notebooks whose names start with these "
+        "comma-separated prefixes (for example 02,06), so that two processes can share "
+        "the dry run",
+    )
+    group.addoption(
         "--full-scale-report",
         default=None,
         help="where the full-scale dry run writes its figures (JSON; default "

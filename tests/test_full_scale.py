@@ -18,11 +18,14 @@ kernel's run time, CPU time and peak resident memory (``ru_maxrss`` of the kerne
 process). The last test prints a table and writes the figures as JSON.
 
 Only with ``pytest tests/test_full_scale.py --full-scale`` (``tools/course.py test``
-runs it); ``--full-scale-report PATH`` chooses where the JSON goes.
+runs it in two parts, side by side); ``--full-scale-only 01,02`` runs only the notebooks
+whose names start with those prefixes, and ``--full-scale-report PATH`` chooses where the
+JSON goes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
@@ -108,7 +111,10 @@ def full_scale(request, tmp_path_factory):
     from utils.synthetic import make_full_scale_data
 
     start = time.perf_counter()
-    data = make_full_scale_data(WORK / "data")
+    WORK.mkdir(parents=True, exist_ok=True)
+    with (WORK / "data.lock").open("w") as lock:  # two parts may start together
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = make_full_scale_data(WORK / "data")
     made_s = time.perf_counter() - start
     base = tmp_path_factory.mktemp("full-scale")
     (base / "keras-home").mkdir()
@@ -142,12 +148,26 @@ def run_notebook(path: Path, workdir: Path, env: dict) -> dict:
     return json.loads(lines[-1])
 
 
+def chosen(path: Path, only: str | None) -> bool:
+    """Whether ``--full-scale-only`` (comma-separated name prefixes) includes ``path``."""
+    prefixes = [p.strip() for p in (only or "").split(",") if p.strip()]
+    return not prefixes or path.name.startswith(tuple(prefixes))
+
+
+def test_only_picks_notebooks_by_prefix():
+    names = [p.name for p in NOTEBOOKS if chosen(p, "02, 06")]
+    assert [n[:2] for n in names] == ["02", "06"]
+    assert all(chosen(p, None) for p in NOTEBOOKS)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_at_full_scale(full_scale, path):
+def test_notebook_runs_at_full_scale(full_scale, path, request):
+    if not chosen(path, request.config.getoption("--full-scale-only")):
+        pytest.skip("not in --full-scale-only")
     result = run_notebook(path, full_scale["workdir"], full_scale["env"])
     RESULTS[path.name] = result
     # Each figure is kept at once, so a run stopped half-way still leaves its numbers.
-    partial = WORK / "partial.json"
+    partial = WORK / f"partial-{os.getpid()}.json"
     partial.write_text(json.dumps(RESULTS, indent=1, ensure_ascii=False) + "\n")
     error = result.get("error")
     assert error is None, (

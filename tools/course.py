@@ -47,6 +47,11 @@ COLAB_PACKAGES = [
 ]
 
 
+# The full-scale dry run in two parts of about equal CPU time: 824 and 754 CPU seconds in
+# benchmarks/full_scale_dry_run.json. Each worker starts with one part.
+DRY_RUN_PARTS = ("01,03,05,06", "02,04,07")
+
+
 def venv_python() -> Path:
     return VENV / "bin" / "python"
 
@@ -99,38 +104,39 @@ def find_colab_python() -> Path:
     sys.exit(1)
 
 
-def ensure_colab_environment() -> Path:
-    """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the constraints change."""
+def ensure_colab_environment(log=None) -> Path:
+    """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the constraints change.
+    ``log``: an open file for the commands' output (as in :func:`run`)."""
     python = COLAB_VENV / "bin" / "python"
     if not python.exists():
-        print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}")
-        run([find_colab_python(), "-m", "venv", COLAB_VENV])
+        print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}", file=log)
+        run([find_colab_python(), "-m", "venv", COLAB_VENV], stdout=log)
     stamp = COLAB_VENV / ".constraints.sha256"
     wanted = hashlib.sha256(
         COLAB_CONSTRAINTS.read_bytes() + " ".join(COLAB_PACKAGES).encode()
     ).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
-        run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-        run(
-            [
-                python,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "-c",
-                COLAB_CONSTRAINTS,
-                *COLAB_PACKAGES,
-            ]
-        )
+        pip = [python, "-m", "pip", "install", "--quiet"]
+        run([*pip, "--upgrade", "pip"], stdout=log)
+        run([*pip, "-c", COLAB_CONSTRAINTS, *COLAB_PACKAGES], stdout=log)
         stamp.write_text(wanted)
     return python
 
 
+class CommandFailed(Exception):
+    """A command of a parallel job failed (its exit status is ``returncode``)."""
+
+    def __init__(self, returncode: int):
+        super().__init__(returncode)
+        self.returncode = returncode
+
+
 def run(command, env=None, stdout=None) -> None:
     """Runs a command in the repository; a failure ends this script with its exit status.
-    ``stdout``: an open file that takes the command's output (both streams) instead."""
-    print("$", " ".join(str(c) for c in command), flush=True)
+    ``stdout``: an open file that takes the command's output (both streams) instead, and
+    then a failure raises :class:`CommandFailed` for the job that owns the file."""
+    line = "$ " + " ".join(str(c) for c in command)
+    print(line, file=stdout or sys.stdout, flush=True)
     result = subprocess.run(
         [str(c) for c in command],
         cwd=ROOT,
@@ -139,6 +145,8 @@ def run(command, env=None, stdout=None) -> None:
         stderr=subprocess.STDOUT if stdout else None,
     )
     if result.returncode:
+        if stdout is not None:
+            raise CommandFailed(result.returncode)
         sys.exit(result.returncode)
 
 
@@ -173,49 +181,130 @@ def lint() -> None:
 
 
 def test() -> None:
-    """Lint, unit tests and the book's checks (tests/test_book.py builds it with warnings as errors), then nbval.
+    """Lint, then four jobs on two workers (the machine's two cores): the unit tests (with
+    the book's checks: tests/test_book.py builds it with warnings as errors), nbval on the
+    pinned versions, nbval on Colab's versions, and the full-scale dry run.
 
-    The full-scale dry run is not part of it yet (it needs about 40 CPU minutes): run it
-    with ``python3 tools/course.py dry-run``.
+    Each job writes its own log under .cache/ci-logs/ and the log is printed when the job
+    ends; the command fails if any job fails.
     """
     lint()
-    run([venv_python(), "-m", "pytest", "tests"])
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
-    nbval(venv_python(), env)
-    colab_python = ensure_colab_environment()
-    print(
-        f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions (Python {COLAB_PYTHON})"
+    # Before the parallel jobs: both notebook legs then find the data (generated, when
+    # there are no real samples) and its checks ready, and never write them at once.
+    index_both = (
+        "from utils import dogs_cats, pets; "
+        "pets.load_pets_index(verbose=False); dogs_cats.load_dogs_cats_index(verbose=False)"
     )
-    run(
-        [
-            colab_python,
-            "-c",
-            "import sys, tensorflow, keras; "
-            "print('Python', sys.version.split()[0], '| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)",
+    run([venv_python(), "-c", index_both], env=env)
+
+    def unit_tests(log):
+        run([venv_python(), "-m", "pytest", "--durations=8", "tests"], stdout=log)
+
+    def notebooks_pinned(log):
+        nbval(venv_python(), env, log)
+
+    def notebooks_colab(log):
+        colab_python = ensure_colab_environment(log)
+        print(
+            f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions "
+            f"(Python {COLAB_PYTHON})",
+            file=log,
+        )
+        versions = (
+            "import sys, tensorflow, keras; print('Python', sys.version.split()[0], "
+            "'| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"
+        )
+        run([colab_python, "-c", versions], stdout=log)
+        nbval(colab_python, env, log)
+
+    def dry_run(only):
+        report = (
+            ROOT / ".cache" / "full-scale" / f"dry-run-{only.replace(',', '-')}.json"
+        )
+        return lambda log: full_scale_dry_run(report, log, only)
+
+    # The longest jobs first, so that each worker then takes the next in turn.
+    first, second = DRY_RUN_PARTS
+    run_jobs(
+        {
+            f"전체 규모 시험 실행 / full-scale dry run ({first})": dry_run(first),
+            f"전체 규모 시험 실행 / full-scale dry run ({second})": dry_run(second),
+            "단위 테스트 / unit tests": unit_tests,
+            "노트북, Colab 버전 / notebooks, Colab's versions": notebooks_colab,
+            "노트북, 고정 버전 / notebooks, pinned versions": notebooks_pinned,
+        }
+    )
+
+
+def run_jobs(jobs: dict, workers: int = 2) -> None:
+    """Runs ``name -> job(log)`` functions on ``workers`` threads; each job's commands write
+    to its own log, printed whole when the job ends. Exits with an error if any failed."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    logs = ROOT / ".cache" / "ci-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    def timed(index: int, name: str, job) -> tuple[str, float, int, Path]:
+        path = logs / f"{index}.log"
+        begin = time.perf_counter()
+        with path.open("w") as log:
+            try:
+                job(log)
+                status = 0
+            except CommandFailed as failure:
+                status = failure.returncode
+            except (
+                SystemExit
+            ) as stop:  # a helper that reports and exits (no Python 3.13)
+                status = stop.code if isinstance(stop.code, int) and stop.code else 1
+        return name, time.perf_counter() - begin, status, path
+
+    failed = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(timed, i, name, job)
+            for i, (name, job) in enumerate(jobs.items())
         ]
+        for future in as_completed(futures):
+            name, seconds, status, path = future.result()
+            verdict = "통과 / passed" if status == 0 else f"실패 / FAILED ({status})"
+            print(
+                f"\n===== {name}: {verdict}, {seconds / 60:.1f} min =====", flush=True
+            )
+            print(path.read_text(), flush=True)
+            if status:
+                failed.append(name)
+    minutes = (time.perf_counter() - started) / 60
+    print(
+        f"\n작업 {len(jobs)}개, {minutes:.1f}분 / {len(jobs)} jobs in {minutes:.1f} min"
     )
-    nbval(colab_python, env)
+    if failed:
+        print("실패한 작업 / failed: " + ", ".join(failed))
+        sys.exit(1)
 
 
-def full_scale_dry_run(report: Path | None = None, log: Path | None = None) -> None:
+def full_scale_dry_run(report: Path | None = None, log=None, only: str = "") -> None:
     """Every notebook at COURSE_SCALE=full with COURSE_MAX_STEPS, on generated data, offline
-    (tests/test_full_scale.py): a table of run time and peak memory per notebook."""
-    print("전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS)", flush=True)
+    (tests/test_full_scale.py): a table of run time and peak memory per notebook.
+    ``log``: an open file for the output (as in :func:`run`); ``only``: name prefixes
+    (for example "01,02") to run only those notebooks."""
+    title = "전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS)"
+    print(title, only, file=log or sys.stdout, flush=True)
     command = [venv_python(), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
     command += ["tests/test_full_scale.py", "--full-scale"]
+    if only:
+        command += ["--full-scale-only", only]
     if report is not None:
         command += ["--full-scale-report", report]
-    if log is None:
-        run(command)
-        return
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as output:
-        run(command, stdout=output)
+    run(command, stdout=log)
 
 
-def nbval(python, env) -> None:
+def nbval(python, env, log=None) -> None:
     run(
         [
             python,
@@ -224,11 +313,13 @@ def nbval(python, env) -> None:
             "--nbval-lax",
             "--nbval-current-env",
             "--nbval-cell-timeout=900",
+            "--durations=5",
             "-p",
             "no:cacheprovider",
             "notebooks",
         ],
         env=env,
+        stdout=log,
     )
 
 
