@@ -181,14 +181,21 @@ def lint() -> None:
 
 
 def test() -> None:
-    """Lint, then four jobs on two workers (the machine's two cores): the unit tests (with
-    the book's checks: tests/test_book.py builds it with warnings as errors), nbval on the
-    pinned versions, nbval on Colab's versions, and the full-scale dry run.
+    """Lint, then five jobs on two workers (the machine's two cores), one compute thread
+    each: the full-scale dry run in two parts, the unit tests (with the book's checks:
+    tests/test_book.py builds it with warnings as errors), nbval on Colab's versions and
+    nbval on the pinned versions.
 
     Each job writes its own log under .cache/ci-logs/ and the log is printed when the job
     ends; the command fails if any job fails.
     """
     lint()
+    # One compute thread per job: two jobs on two cores then do not fight over them (on
+    # this 2-core machine the CI used 49 CPU minutes with TensorFlow's default threads,
+    # much of it in switching between them).
+    os.environ.update(
+        TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS="1"
+    )
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
