@@ -265,10 +265,14 @@ def run_jobs(jobs: dict, workers: int = 2) -> None:
                 status = 0
             except CommandFailed as failure:
                 status = failure.returncode
-            except (
-                SystemExit
-            ) as stop:  # a helper that reports and exits (no Python 3.13)
+            # A helper that reports and exits itself (no Python 3.13 for the Colab leg).
+            except SystemExit as stop:
                 status = stop.code if isinstance(stop.code, int) and stop.code else 1
+            except Exception:  # anything else still ends as this job's failure, logged
+                import traceback
+
+                traceback.print_exc(file=log)
+                status = 1
         return name, time.perf_counter() - begin, status, path
 
     failed = []
