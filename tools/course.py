@@ -225,7 +225,7 @@ def test() -> None:
             "'| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"
         )
         run([colab_python, "-c", versions], stdout=log)
-        nbval(colab_python, env, log)
+        nbval(colab_python, env, log, leg="colab")
 
     def dry_run(only):
         report = (
@@ -315,7 +315,13 @@ def full_scale_dry_run(report: Path | None = None, log=None, only: str = "") -> 
     run(command, stdout=log)
 
 
-def nbval(python, env, log=None) -> None:
+def nbval(python, env, log=None, leg: str = "pinned") -> None:
+    """nbval on a copy of the notebooks in .cache/nbval/LEG/: notebooks write checkpoints
+    beside themselves, and two legs running side by side must not read each other's."""
+    folder = ROOT / ".cache" / "nbval" / leg / "notebooks"
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    ignore = shutil.ignore_patterns("checkpoints", ".ipynb_checkpoints")
+    shutil.copytree(ROOT / "notebooks", folder, ignore=ignore)
     run(
         [
             python,
@@ -327,7 +333,7 @@ def nbval(python, env, log=None) -> None:
             "--durations=5",
             "-p",
             "no:cacheprovider",
-            "notebooks",
+            folder,
         ],
         env=env,
         stdout=log,
