@@ -37,6 +37,22 @@ def test_scale_sizes():
     assert smoke.pick(full=50, cpu=10, smoke=1) == 1
 
 
+def test_seeds_by_scale_and_environment(monkeypatch):
+    monkeypatch.delenv("COURSE_SEEDS", raising=False)
+    full, cpu, smoke = get_scale("full"), get_scale("cpu"), get_scale("smoke")
+    # The stored cpu runs and the lecture's full runs repeat every comparison 3 times.
+    assert full.seeds() == cpu.seeds() == [0, 1, 2]
+    assert smoke.seeds() == [0] and smoke.seeds(fewest=2) == [0, 1]
+    monkeypatch.setenv("COURSE_SEEDS", "1")
+    assert full.seeds() == [0] and cpu.seeds(fewest=2) == [0, 1]
+    monkeypatch.setenv("COURSE_SEEDS", " 5 ")
+    assert smoke.seeds() == [0, 1, 2, 3, 4]
+    for bad in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv("COURSE_SEEDS", bad)
+        with pytest.raises(ValueError, match="COURSE_SEEDS.*\n.*at least 1"):
+            cpu.seeds()
+
+
 def test_run_report_names_scale_data_and_device(tmp_path):
     source = DataSource("Oxford-IIIT Pet", "local", tmp_path / "oxford-iiit-pet-sample")
     report = describe_run(get_scale("smoke"), source)

@@ -1,4 +1,5 @@
-"""tools/course.py's job runner: every job runs, each log is kept, any failure fails."""
+"""tools/course.py: the job runner (every job runs, each log is kept, any failure fails)
+and the installer (uv where it works, pip where it does not)."""
 
 import importlib.util
 from pathlib import Path
@@ -55,3 +56,54 @@ def test_every_job_runs_and_each_failure_is_named(course, tmp_path, capsys):
 def test_all_passing_jobs_return_normally(course, capsys):
     course.run_jobs({"one": lambda log: course.run(["true"], stdout=log)})
     assert "1 jobs in" in capsys.readouterr().out
+
+
+def test_the_pinned_uv_comes_from_requirements(course):
+    pin = course.pinned_uv()
+    assert pin is not None and pin.startswith("uv==") and pin.count(".") == 2
+
+
+def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
+    fake_uv = tmp_path / "venv" / "bin" / "uv"
+    fake_uv.parent.mkdir(parents=True)
+    fake_uv.write_text("")
+    monkeypatch.setattr(course, "VENV", tmp_path / "venv")
+    tried, pip_calls = [], []
+    exit_code = {"uv": 0}
+
+    class Done:
+        def __init__(self, code):
+            self.returncode = code
+
+    def fake_subprocess_run(command, **kwargs):
+        tried.append(command)
+        return Done(exit_code["uv"])
+
+    monkeypatch.setattr(course.subprocess, "run", fake_subprocess_run)
+    monkeypatch.setattr(course, "run", lambda command, **kw: pip_calls.append(command))
+    log = (tmp_path / "install.log").open("w")
+
+    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)
+    assert tried[-1][:4] == [str(fake_uv), "pip", "install", "--quiet"]
+    assert tried[-1][-2:] == ["-r", "requirements.txt"] and not pip_calls
+
+    exit_code["uv"] = 2  # uv cannot reach its index: pip installs the same
+    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)
+    assert pip_calls == [
+        [
+            Path("/env/bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "requirements.txt",
+        ]
+    ]
+    log.close()
+    assert "uv failed; pip installs" in (tmp_path / "install.log").read_text()
+
+    fake_uv.unlink()  # no uv at all: straight to pip
+    tried.clear()
+    course.install(Path("/env/bin/python"), ["six"], None)
+    assert not tried and pip_calls[-1][-1] == "six"

@@ -7,6 +7,9 @@ without the hours of training, with
 
 * ``COURSE_MAX_STEPS`` (``utils/step_cap.py``): every fit trains one epoch of one step
   (one validation step) and every loader yields one batch;
+* ``COURSE_SEEDS=1``: each repeated comparison runs once (a chapter whose statistics
+  need two seeds still gets two). Every seed runs the same code, so the other two would
+  only repeat the same branches at full size;
 * generated data in the official layouts, large enough for every full-scale split
   (``utils.synthetic.make_full_scale_data``): the numbers the notebooks split by are
   the lecture's, so the splitting code runs as it will on the real data;
@@ -42,6 +45,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WORK = ROOT / ".cache" / "full-scale"
 DEFAULT_REPORT = WORK / "full_scale_dry_run.json"
 MAX_STEPS = "1"
+SEEDS = "1"
 COLAB_MEMORY_GB = 12.7
 # "Well under" Colab's 12.7 GB: at most half of it. On a CPU the training activations
 # also live in host memory; on Colab's GPU they do not, so Colab needs less than this.
@@ -64,6 +68,7 @@ def dry_run_env(data: Path, cache: Path, keras_home: Path) -> dict:
     env.update(
         COURSE_SCALE="full",
         COURSE_MAX_STEPS=MAX_STEPS,
+        COURSE_SEEDS=SEEDS,
         COURSE_DATA_DIR=str(data),
         COURSE_CACHE_DIR=str(cache),
         KERAS_HOME=str(keras_home),
@@ -97,6 +102,7 @@ def test_generated_data_is_large_enough_for_every_full_scale_split():
 def test_the_dry_run_environment_is_offline_and_capped(tmp_path):
     env = dry_run_env(tmp_path / "data", tmp_path / "cache", tmp_path / "keras")
     assert env["COURSE_SCALE"] == "full" and env["COURSE_MAX_STEPS"] == MAX_STEPS
+    assert env["COURSE_SEEDS"] == SEEDS
     assert env["KERAS_HOME"] == str(tmp_path / "keras")
     assert env["https_proxy"] == env["HTTPS_PROXY"] == "http://127.0.0.1:9"
     assert "COURSE_DATA" not in env
@@ -191,7 +197,8 @@ def test_report(full_scale, request, capsys):
     total = sum(r["seconds"] for r in RESULTS.values())
     table = "\n".join(
         [
-            f"전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS={MAX_STEPS})",
+            f"전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS={MAX_STEPS}, "
+            f"COURSE_SEEDS={SEEDS})",
             f"{'notebook':<36} {'wall s':>7} {'cpu s':>7} {'peak GB':>7}",
             *rows,
             f"{'total':<36} {total:>7.1f}   (data generated in "
@@ -206,6 +213,7 @@ def test_report(full_scale, request, capsys):
     figures = {
         "what": "every notebook at COURSE_SCALE=full on generated data, no network",
         "course_max_steps": int(MAX_STEPS),
+        "course_seeds": int(SEEDS),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {
             "cpus": os.cpu_count(),

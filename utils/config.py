@@ -8,6 +8,10 @@ The scale is chosen with the ``COURSE_SCALE`` environment variable or the
 * ``smoke`` - a run of a few seconds per chapter, used by the tests in CI.
 
 Without either, a machine with a GPU runs ``full`` and one without runs ``cpu``.
+
+Each comparison is repeated over the seeds :meth:`Scale.seeds` gives: three at full and
+cpu scale, fewer at smoke scale. ``COURSE_SEEDS=N`` sets the number at any scale (for
+example 1 for a quick run whose summary then has no spread, or 5 for a narrower one).
 """
 
 from __future__ import annotations
@@ -28,6 +32,21 @@ class Scale:
     def pick(self, full, cpu, smoke):
         """Returns the value that belongs to this scale."""
         return {"full": full, "cpu": cpu, "smoke": smoke}[self.name]
+
+    def seeds(self, fewest: int = 1) -> list[int]:
+        """The seeds every repeated comparison uses: ``[0, 1, 2]`` at full and cpu scale,
+        ``fewest`` of them at smoke scale, ``COURSE_SEEDS`` of them when set. ``fewest``
+        is the least a chapter's statistics need (2 for a standard deviation)."""
+        count = self.pick(full=3, cpu=3, smoke=fewest)
+        wanted = os.environ.get("COURSE_SEEDS", "").strip()
+        if wanted:
+            if not wanted.isdigit() or int(wanted) < 1:
+                raise ValueError(
+                    f"COURSE_SEEDS는 1 이상의 정수여야 합니다 (지금 '{wanted}').\n"
+                    f"COURSE_SEEDS must be a whole number of at least 1, not '{wanted}'."
+                )
+            count = int(wanted)
+        return list(range(max(count, fewest)))
 
     @property
     def pets_image_size(self) -> tuple[int, int]:
