@@ -84,7 +84,13 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
     log = (tmp_path / "install.log").open("w")
 
     course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)
-    assert tried[-1][:4] == [str(fake_uv), "pip", "install", "--quiet"]
+    assert tried[-1][:5] == [
+        str(fake_uv),
+        "pip",
+        "install",
+        "--quiet",
+        "--compile-bytecode",
+    ]
     assert tried[-1][-2:] == ["-r", "requirements.txt"] and not pip_calls
 
     exit_code["uv"] = 2  # uv cannot reach its index: pip installs the same

@@ -52,6 +52,13 @@ def test_a_bad_value_is_refused(monkeypatch, value):
         step_cap.max_steps()
 
 
+def test_hand_written_loops_are_limited_only_under_the_cap(monkeypatch):
+    monkeypatch.delenv(step_cap.VARIABLE, raising=False)
+    assert step_cap.limit(1890) == 1890
+    monkeypatch.setenv(step_cap.VARIABLE, "2")
+    assert step_cap.limit(1890) == 2 and step_cap.limit(1) == 1
+
+
 @pytest.fixture
 def capped(monkeypatch):
     monkeypatch.setenv(step_cap.VARIABLE, "1")

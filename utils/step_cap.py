@@ -18,6 +18,8 @@ With ``COURSE_MAX_STEPS=N`` (a positive whole number):
 * ``keras.Model.evaluate`` reads at most N batches;
 * ``keras.Model.train_on_batch`` takes at most N real steps per model; later calls (a
   timing loop, say) return the last real step's result without training;
+* a loop a notebook writes by hand over a number of steps (not over a dataset) asks
+  :func:`limit` for its length: the number it wants, or at most N under the cap;
 * ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` run eagerly (``run_eagerly=True``): for one step,
   building the step's graph costs far more than the step (a 55-layer stack: about 25 CPU
   seconds against 6). The smoke-scale nbval runs keep checking the graph path.
@@ -55,6 +57,13 @@ def max_steps() -> int | None:
             f"{VARIABLE} '{value}' must be a whole number of at least 1."
         )
     return int(value)
+
+
+def limit(steps: int) -> int:
+    """How many steps a hand-written loop runs: ``steps``, or at most the cap when
+    ``COURSE_MAX_STEPS`` is set (a dry run)."""
+    cap = max_steps()
+    return steps if cap is None else min(steps, cap)
 
 
 def cap_dataset(ds, steps: int | None = None):
