@@ -113,3 +113,28 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
     tried.clear()
     course.install(Path("/env/bin/python"), ["six"], None)
     assert not tried and pip_calls[-1][-1] == "six"
+
+
+def test_once_runs_for_the_first_job_and_shares_the_result(course, tmp_path, capsys):
+    calls = []
+
+    @course.once
+    def make_environment(log):
+        calls.append(log)
+        return "python3.13"
+
+    jobs = {f"job {i}": make_environment for i in range(4)}
+    course.run_jobs(jobs)
+    assert len(calls) == 1
+
+    @course.once
+    def no_python(log):
+        calls.append("tried")
+        raise SystemExit(1)  # as find_colab_python does without Python 3.13
+
+    with pytest.raises(SystemExit):
+        course.run_jobs({f"colab {i}": no_python for i in range(3)})
+    assert calls.count("tried") == 1
+    out = capsys.readouterr().out
+    assert all(f"colab {i}: 실패 / FAILED" in out for i in range(3))
+    assert out.count("failed in an earlier job") == 2

@@ -47,9 +47,11 @@ COLAB_PACKAGES = [
 ]
 
 
-# The full-scale dry run in two parts of about equal time (estimated from the per-cell
-# times of the last runs). Each worker starts with one part.
-DRY_RUN_PARTS = ("01,03,04,05", "02,06,07")
+# The full-scale dry run in three parts of about equal time (from the per-notebook times
+# of the .ci/run of 2026-11-29 12:17: 04+06 294 s, 01+05+07 279 s, 02+03 264 s).
+DRY_RUN_PARTS = ("04,06", "01,05,07", "02,03")
+# nbval runs each notebook as a job of its own, the slowest first (smoke scale, same run).
+NBVAL_ORDER = ("06", "02", "04", "05", "03", "07", "01")
 
 
 def venv_python() -> Path:
@@ -225,10 +227,11 @@ def lint() -> None:
 
 
 def test() -> None:
-    """Lint, then five jobs on two workers (the machine's two cores), one compute thread
-    each: the full-scale dry run in two parts, the unit tests (with the book's checks:
-    tests/test_book.py builds it with warnings as errors), nbval on Colab's versions and
-    nbval on the pinned versions.
+    """Lint, then jobs on two workers (the machine's two cores), one compute thread each:
+    the full-scale dry run in three parts, the unit tests (with the book's checks:
+    tests/test_book.py builds it with warnings as errors), and nbval on each notebook,
+    once on Colab's versions and once on the pinned versions. The longest jobs go first
+    and the short notebook jobs fill in, so the two workers end close together.
 
     Each job writes its own log under .cache/ci-logs/ and the log is printed when the job
     ends; the command fails if any job fails.
@@ -243,7 +246,7 @@ def test() -> None:
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
-    # Before the parallel jobs: both notebook legs then find the data (generated, when
+    # Before the parallel jobs: the notebook jobs then find the data (generated, when
     # there are no real samples) and its checks ready, and never write them at once.
     index_both = (
         "from utils import dogs_cats, pets; "
@@ -254,22 +257,20 @@ def test() -> None:
     def unit_tests(log):
         run([venv_python(), "-m", "pytest", "--durations=8", "tests"], stdout=log)
 
-    def notebooks_pinned(log):
-        nbval(venv_python(), env, log)
-
-    def notebooks_colab(log):
-        colab_python = ensure_colab_environment(log)
-        print(
-            f"Colab 버전으로 노트북 검사 / notebooks on Colab's versions "
-            f"(Python {COLAB_PYTHON})",
-            file=log,
-        )
+    @once
+    def colab_python(log):
+        python = ensure_colab_environment(log)
         versions = (
             "import sys, tensorflow, keras; print('Python', sys.version.split()[0], "
             "'| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"
         )
-        run([colab_python, "-c", versions], stdout=log)
-        nbval(colab_python, env, log, leg="colab")
+        run([python, "-c", versions], stdout=log)
+        return python
+
+    def notebook_job(notebook, leg):
+        if leg == "colab":
+            return lambda log: nbval(colab_python(log), env, notebook, log, leg)
+        return lambda log: nbval(venv_python(), env, notebook, log, leg)
 
     def dry_run(only):
         report = (
@@ -277,17 +278,43 @@ def test() -> None:
         )
         return lambda log: full_scale_dry_run(report, log, only)
 
-    # The longest jobs first and the shortest last, so that the two workers end together.
-    first, second = DRY_RUN_PARTS
-    run_jobs(
-        {
-            f"전체 규모 시험 실행 / full-scale dry run ({first})": dry_run(first),
-            f"전체 규모 시험 실행 / full-scale dry run ({second})": dry_run(second),
-            "노트북, Colab 버전 / notebooks, Colab's versions": notebooks_colab,
-            "노트북, 고정 버전 / notebooks, pinned versions": notebooks_pinned,
-            "단위 테스트 / unit tests": unit_tests,
-        }
-    )
+    jobs = {
+        f"전체 규모 시험 실행 / full-scale dry run ({part})": dry_run(part)
+        for part in DRY_RUN_PARTS
+    }
+    jobs["단위 테스트 / unit tests"] = unit_tests
+    legs = {"colab": "Colab 버전 / Colab's versions", "pinned": "고정 버전 / pinned"}
+    for number in NBVAL_ORDER:
+        (notebook,) = (ROOT / "notebooks").glob(f"{number}_*.ipynb")
+        for leg, words in legs.items():
+            jobs[f"노트북 / notebook {notebook.stem}, {words}"] = notebook_job(
+                notebook, leg
+            )
+    run_jobs(jobs)
+
+
+def once(function):
+    """``function(log)`` run by the first job that asks; the jobs that ask meanwhile wait,
+    and every later one gets the same result, or the same failure (Colab's environment,
+    made once for its seven notebook jobs)."""
+    import threading
+
+    lock, outcome = threading.Lock(), {}
+
+    def first_time(log):
+        with lock:
+            if not outcome:
+                try:
+                    outcome["result"] = function(log)
+                except BaseException as failure:  # SystemExit: no Python 3.13
+                    outcome["failure"] = failure
+                    raise
+        if "failure" in outcome:
+            print("(앞의 작업에서 실패 / failed in an earlier job)", file=log)
+            raise outcome["failure"]
+        return outcome["result"]
+
+    return first_time
 
 
 def run_jobs(jobs: dict, workers: int = 2) -> None:
@@ -359,29 +386,18 @@ def full_scale_dry_run(report: Path | None = None, log=None, only: str = "") -> 
     run(command, stdout=log)
 
 
-def nbval(python, env, log=None, leg: str = "pinned") -> None:
-    """nbval on a copy of the notebooks in .cache/nbval/LEG/: notebooks write checkpoints
-    beside themselves, and two legs running side by side must not read each other's."""
-    folder = ROOT / ".cache" / "nbval" / leg / "notebooks"
-    shutil.rmtree(folder.parent, ignore_errors=True)
-    ignore = shutil.ignore_patterns("checkpoints", ".ipynb_checkpoints")
-    shutil.copytree(ROOT / "notebooks", folder, ignore=ignore)
-    run(
-        [
-            python,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            "--nbval-current-env",
-            "--nbval-cell-timeout=900",
-            "--durations=5",
-            "-p",
-            "no:cacheprovider",
-            folder,
-        ],
-        env=env,
-        stdout=log,
-    )
+def nbval(python, env, notebook: Path, log=None, leg: str = "pinned") -> None:
+    """nbval on a copy of one notebook in .cache/nbval/LEG/NAME/: notebooks write
+    checkpoints beside themselves, and jobs running side by side must not read each
+    other's."""
+    folder = ROOT / ".cache" / "nbval" / leg / notebook.stem
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    copy = folder / notebook.name
+    shutil.copy2(notebook, copy)
+    command = [python, "-m", "pytest", "--nbval-lax", "--nbval-current-env"]
+    command += ["--nbval-cell-timeout=900", "--durations=3", "-p", "no:cacheprovider"]
+    run([*command, copy], env=env, stdout=log)
 
 
 def execute(notebooks) -> None:
