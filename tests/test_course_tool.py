@@ -138,3 +138,18 @@ def test_once_runs_for_the_first_job_and_shares_the_result(course, tmp_path, cap
     out = capsys.readouterr().out
     assert all(f"colab {i}: 실패 / FAILED" in out for i in range(3))
     assert out.count("failed in an earlier job") == 2
+
+
+def test_every_notebook_has_its_jobs(course, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", ROOT)
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    # nbval: every notebook, the listed slow ones first
+    ordered = [p.name for p in course.nbval_notebooks()]
+    assert sorted(ordered) == notebooks
+    assert [name[:2] for name in ordered[: len(course.NBVAL_ORDER)]] == list(
+        course.NBVAL_ORDER
+    )
+    # the dry run: each notebook in exactly one part (a new chapter must join one)
+    parts = [part.split(",") for part in course.DRY_RUN_PARTS]
+    for name in notebooks:
+        assert sum(name[:2] in part for part in parts) == 1, name

@@ -21,9 +21,9 @@ kernel's run time, CPU time and peak resident memory (``ru_maxrss`` of the kerne
 process). The last test prints a table and writes the figures as JSON.
 
 Only with ``pytest tests/test_full_scale.py --full-scale`` (``tools/course.py test``
-runs it in two parts, side by side); ``--full-scale-only 01,02`` runs only the notebooks
-whose names start with those prefixes, and ``--full-scale-report PATH`` chooses where the
-JSON goes.
+runs it in three parts beside the other jobs); ``--full-scale-only 01,02`` runs only the
+notebooks whose names start with those prefixes, and ``--full-scale-report PATH`` chooses
+where the JSON goes.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def full_scale(request, tmp_path_factory):
 
     start = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
-    with (WORK / "data.lock").open("w") as lock:  # two parts may start together
+    with (WORK / "data.lock").open("w") as lock:  # parts may start together
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = make_full_scale_data(WORK / "data")
     made_s = time.perf_counter() - start
