@@ -71,16 +71,15 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
     tried, pip_calls = [], []
     exit_code = {"uv": 0}
 
-    class Done:
-        def __init__(self, code):
-            self.returncode = code
+    def fake_run(command, check=True, **kwargs):
+        if command[0] == fake_uv:
+            tried.append([str(c) for c in command])
+            assert not check  # a uv failure falls back; it does not end the run
+            return exit_code["uv"]
+        pip_calls.append(command)
+        return 0
 
-    def fake_subprocess_run(command, **kwargs):
-        tried.append(command)
-        return Done(exit_code["uv"])
-
-    monkeypatch.setattr(course.subprocess, "run", fake_subprocess_run)
-    monkeypatch.setattr(course, "run", lambda command, **kw: pip_calls.append(command))
+    monkeypatch.setattr(course, "run", fake_run)
     log = (tmp_path / "install.log").open("w")
 
     course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)

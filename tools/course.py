@@ -92,14 +92,7 @@ def install(python: Path, args: list, log=None) -> None:
         # TensorFlow's modules again: about 10 s more per notebook.
         command = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
         command += ["--python", python, *args]
-        print("$ " + " ".join(map(str, command)), file=log or sys.stdout, flush=True)
-        done = subprocess.run(
-            [str(c) for c in command],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT if log else None,
-        )
-        if done.returncode == 0:
+        if run(command, stdout=log, check=False) == 0:
             return
         print(
             "경고/warning: uv 설치가 실패해 pip 으로 다시 설치합니다. "
@@ -129,8 +122,7 @@ def ensure_environment() -> None:
     print("패키지 설치 / installing requirements.txt")
     uv = pinned_uv()
     if uv and not (VENV / "bin" / "uv").exists():
-        pip = [venv_python(), "-m", "pip", "install", "--quiet", uv]
-        if subprocess.run([str(c) for c in pip], cwd=ROOT).returncode:
+        if run([venv_python(), "-m", "pip", "install", "--quiet", uv], check=False):
             print(
                 f"경고/warning: {uv} 를 설치하지 못해 pip 으로 설치합니다 (느림). "
                 f"Could not install {uv}; pip installs the requirements instead (slower)."
@@ -192,10 +184,11 @@ class CommandFailed(Exception):
         self.returncode = returncode
 
 
-def run(command, env=None, stdout=None) -> None:
+def run(command, env=None, stdout=None, check=True) -> int:
     """Runs a command in the repository; a failure ends this script with its exit status.
     ``stdout``: an open file that takes the command's output (both streams) instead, and
-    then a failure raises :class:`CommandFailed` for the job that owns the file."""
+    then a failure raises :class:`CommandFailed` for the job that owns the file.
+    ``check=False``: a failure only returns its exit status, for the caller to handle."""
     line = "$ " + " ".join(str(c) for c in command)
     print(line, file=stdout or sys.stdout, flush=True)
     result = subprocess.run(
@@ -205,10 +198,11 @@ def run(command, env=None, stdout=None) -> None:
         stdout=stdout,
         stderr=subprocess.STDOUT if stdout else None,
     )
-    if result.returncode:
+    if result.returncode and check:
         if stdout is not None:
             raise CommandFailed(result.returncode)
         sys.exit(result.returncode)
+    return result.returncode
 
 
 def tool(name: str) -> Path:

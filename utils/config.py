@@ -37,15 +37,9 @@ class Scale:
         """The seeds every repeated comparison uses: ``[0, 1, 2]`` at full and cpu scale,
         ``fewest`` of them at smoke scale, ``COURSE_SEEDS`` of them when set. ``fewest``
         is the least a chapter's statistics need (2 for a standard deviation)."""
-        count = self.pick(full=3, cpu=3, smoke=fewest)
-        wanted = os.environ.get("COURSE_SEEDS", "").strip()
-        if wanted:
-            if not wanted.isdigit() or int(wanted) < 1:
-                raise ValueError(
-                    f"COURSE_SEEDS는 1 이상의 정수여야 합니다 (지금 '{wanted}').\n"
-                    f"COURSE_SEEDS must be a whole number of at least 1, not '{wanted}'."
-                )
-            count = int(wanted)
+        count = positive_int_from_env("COURSE_SEEDS") or self.pick(
+            full=3, cpu=3, smoke=fewest
+        )
         return list(range(max(count, fewest)))
 
     @property
@@ -62,6 +56,19 @@ class Scale:
     def max_images(self) -> int | None:
         """At most this many labelled photos are used (None: all of them)."""
         return self.pick(None, None, 64)
+
+
+def positive_int_from_env(variable: str) -> int | None:
+    """The whole number (1 or more) in ``variable``; None when it is unset or empty."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{variable} 값 '{value}' 은(는) 1 이상의 정수여야 합니다.\n"
+            f"{variable} '{value}' must be a whole number of at least 1."
+        )
+    return int(value)
 
 
 def gpu_names() -> list[str]:

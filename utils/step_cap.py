@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import sys
 import weakref
+
+from .config import positive_int_from_env
 
 VARIABLE = "COURSE_MAX_STEPS"
 # One epoch: at full scale a single step of chapter 2's model (batch 64, 200x200) is about
@@ -48,15 +49,7 @@ _train_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def max_steps() -> int | None:
     """The cap from ``COURSE_MAX_STEPS``: None when unset or empty."""
-    value = os.environ.get(VARIABLE, "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(
-            f"{VARIABLE} 값 '{value}' 은(는) 1 이상의 정수여야 합니다.\n"
-            f"{VARIABLE} '{value}' must be a whole number of at least 1."
-        )
-    return int(value)
+    return positive_int_from_env(VARIABLE)
 
 
 def limit(steps: int) -> int:
