@@ -409,9 +409,7 @@ def test_unwritable_cache_from_the_environment(tmp_path, monkeypatch):
 def test_locate_pets_downloads_from_course_pets_url(serve_pets, cache, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_DATA", raising=False)
-    monkeypatch.setattr(
-        pets, "OFFICIAL_URLS", (dead_url(),)
-    )  # official first: down here
+    monkeypatch.setattr(pets, "OFFICIAL_URLS", (dead_url(),))  # never reached
     monkeypatch.setenv("COURSE_PETS_URL", serve_pets.url)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
 
@@ -480,16 +478,17 @@ def test_a_bad_timeout_setting_is_a_clear_error(cache, monkeypatch):
 # --- 10. addresses tried in order, each copy held to the same md5 ----------------------------
 
 
-def test_pets_addresses_thor_first_then_the_old_one_then_the_mirror(monkeypatch):
+def test_pets_addresses_the_mirror_first_then_thor_then_the_old_one(monkeypatch):
     assert pets.pets_urls() == [
         "https://thor.robots.ox.ac.uk/datasets/pets/",
         "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
     ]
+    # A student sets a mirror because the official host fails them: it goes first.
     monkeypatch.setenv("COURSE_PETS_URL", "http://mirror.example/pets/")
     assert pets.pets_urls() == [
+        "http://mirror.example/pets/",
         "https://thor.robots.ox.ac.uk/datasets/pets/",
         "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",
-        "http://mirror.example/pets/",
     ]
     assert pets.pets_urls("http://only.example/") == ["http://only.example/"]
 
@@ -513,8 +512,9 @@ def test_each_address_in_turn_until_a_copy_has_the_md5(
     stale = _second_server(pets_archives)
     try:
         stale_url = f"http://127.0.0.1:{stale.server_address[1]}"
-        monkeypatch.setattr(pets, "OFFICIAL_URLS", (dead_url(), silent_url, stale_url))
-        monkeypatch.setenv("COURSE_PETS_URL", serve_pets.url)
+        monkeypatch.setattr(
+            pets, "OFFICIAL_URLS", (dead_url(), silent_url, stale_url, serve_pets.url)
+        )
         layout = pets.download_pets(cache=cache, timeout=0.5)
     finally:
         stale.shutdown()
@@ -543,7 +543,7 @@ def test_every_address_failing_names_each_and_the_local_folder(
     )
 
 
-def test_dogs_cats_mirror_after_microsoft(server, cache, dogs_cats_zip, monkeypatch):
+def test_dogs_cats_mirror_before_microsoft(server, cache, dogs_cats_zip, monkeypatch):
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
     monkeypatch.setattr(dogs_cats, "OFFICIAL_URL", f"{dead_url()}/{DOGS_CATS_ZIP}")
     monkeypatch.setenv("COURSE_DOGS_CATS_URL", f"{server.url}/{DOGS_CATS_ZIP}")

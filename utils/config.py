@@ -20,6 +20,8 @@ import os
 import platform
 from dataclasses import dataclass
 
+from .errors import CourseSettingError
+
 SCALES = ("full", "cpu", "smoke")
 
 
@@ -58,15 +60,35 @@ class Scale:
         return self.pick(None, None, 64)
 
 
+def setting(variable: str) -> str:
+    """The value of the environment variable ``variable``, stripped ("" when unset)."""
+    return os.environ.get(variable, "").strip()
+
+
+def bad_setting(
+    variable: str, value, allowed_ko: str, allowed_en: str, extra=("", "")
+) -> CourseSettingError:
+    """The error for a setting the course cannot use: it names the variable, the value
+    and what is allowed, in Korean and English (``extra``: a further sentence in each)."""
+    return CourseSettingError(
+        f"{variable} 값 '{value}' 을(를) 쓸 수 없습니다. 쓸 수 있는 값: {allowed_ko}."
+        + (f" {extra[0]}" if extra[0] else ""),
+        f"{variable}='{value}' is not allowed. Allowed values: {allowed_en}."
+        + (f" {extra[1]}" if extra[1] else ""),
+    )
+
+
 def positive_int_from_env(variable: str) -> int | None:
     """The whole number (1 or more) in ``variable``; None when it is unset or empty."""
-    value = os.environ.get(variable, "").strip()
+    value = setting(variable)
     if not value:
         return None
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(
-            f"{variable} 값 '{value}' 은(는) 1 이상의 정수여야 합니다.\n"
-            f"{variable} '{value}' must be a whole number of at least 1."
+        raise bad_setting(
+            variable,
+            value,
+            "1 이상의 정수 (예: 1, 3)",
+            "a whole number of at least 1 (for example 1 or 3)",
         )
     return int(value)
 
@@ -83,12 +105,15 @@ def gpu_names() -> list[str]:
 
 def get_scale(scale: str | None = None) -> Scale:
     """The run's scale: the argument, else ``COURSE_SCALE``, else full on a GPU, cpu otherwise."""
-    name = scale or os.environ.get("COURSE_SCALE") or ("full" if gpu_names() else "cpu")
-    name = name.strip().lower()
+    where = "get_scale(scale=...)" if scale else "COURSE_SCALE"
+    name = scale or setting("COURSE_SCALE") or ("full" if gpu_names() else "cpu")
+    name = str(name).strip().lower()
     if name not in SCALES:
-        raise ValueError(
-            f"알 수 없는 실행 규모 '{name}' 입니다. {', '.join(SCALES)} 중 하나를 고르세요.\n"
-            f"Unknown run scale '{name}'; choose one of {', '.join(SCALES)}."
+        choices = ", ".join(SCALES)
+        raise CourseSettingError(
+            f"{where} 값 '{name}' 은(는) 알 수 없는 실행 규모입니다. "
+            f"쓸 수 있는 값: {choices}.",
+            f"Unknown run scale '{name}' in {where}; allowed values: {choices}.",
         )
     return Scale(name)
 

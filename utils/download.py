@@ -6,12 +6,20 @@ import json
 import os
 import shutil
 import socket
+import struct
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
-from . import sources
-from .errors import CourseDataError
+from . import locks, sources
+from .errors import (
+    CourseDataError,
+    DiskFullError,
+    disk_full_error,
+    free_bytes,
+    is_disk_full,
+)
 
 _DONE_MARKER = ".course-extracted"
 _LOCAL_DATA_KO = (
@@ -42,6 +50,44 @@ def fetch_archive(
         return extracted
     urls = [url] if isinstance(url, str) else list(url)
     seconds = sources.download_timeout(timeout)
+    datadir.mkdir(parents=True, exist_ok=True)
+    # Two kernels fetching the same archive would write one file at once (urlretrieve
+    # writes in place) and delete each other's half-unpacked folder: the second waits.
+    with locks.waiting(
+        locks.lock_file(cache, fname),
+        f"'{fname}' 을(를) 내려받거나 푸는",
+        f"downloading or unpacking '{fname}'",
+    ):
+        if (extracted / _DONE_MARKER).exists():  # the other kernel finished it
+            return extracted
+        return _fetch_and_unpack(fname, urls, cache, extracted, md5, seconds)
+
+
+def _unpacked_size(archive: Path) -> int | None:
+    """Bytes the archive unpacks to: the zip's member sizes, or a gzip's trailer (the
+    size mod 4 GiB, enough for these archives); None when unknown."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zipped:
+                return sum(info.file_size for info in zipped.infolist())
+        with open(archive, "rb") as handle:
+            if handle.read(2) != b"\x1f\x8b":
+                return archive.stat().st_size  # a plain tar
+            handle.seek(-4, os.SEEK_END)
+            return struct.unpack("<I", handle.read(4))[0]
+    except (OSError, zipfile.BadZipFile, struct.error):
+        return None
+
+
+def _kept(archive: Path) -> tuple[str, str]:
+    return (
+        f"내려받은 '{archive.name}' 은(는) 그대로 두었으니 다시 내려받지 않습니다.",
+        f"The downloaded '{archive.name}' was kept and will not be downloaded again.",
+    )
+
+
+def _fetch_and_unpack(fname, urls, cache, extracted, md5, seconds) -> Path:
+    datadir = cache / "datasets"
     archive = datadir / fname
     failures = []
     for candidate in urls:
@@ -49,6 +95,8 @@ def fetch_archive(
             _download_checked(fname, candidate, cache, md5, seconds)
             break
         except CourseDataError as error:
+            if isinstance(error, DiskFullError):  # another address would not fit either
+                raise
             failures.append((candidate, error))
     else:
         if len(failures) == 1:
@@ -70,8 +118,17 @@ def fetch_archive(
 
     import keras
 
-    if extracted.exists():
-        shutil.rmtree(extracted)  # a half-finished earlier extraction
+    if extracted.exists():  # a half-finished earlier extraction (the lock is ours)
+        shutil.rmtree(extracted)
+    needed, free = _unpacked_size(archive), free_bytes(datadir)
+    if needed and free is not None and free < needed:
+        raise disk_full_error(
+            datadir,
+            needed,
+            "COURSE_CACHE_DIR",
+            (f"'{fname}' 을(를) 풀지", f"unpack '{fname}'"),
+            _kept(archive),
+        )
     try:  # the archive is in the cache and was checked above: get_file only unpacks it
         keras.utils.get_file(
             fname,
@@ -81,14 +138,38 @@ def fetch_archive(
             extract=True,
         )
     except Exception as error:
+        if is_disk_full(error):  # the archive is good: only the room ran out
+            shutil.rmtree(extracted, ignore_errors=True)
+            raise disk_full_error(
+                datadir,
+                needed,
+                "COURSE_CACHE_DIR",
+                (f"'{fname}' 을(를) 풀지", f"unpack '{fname}'"),
+                _kept(archive),
+            ) from error
         raise _quarantine(archive, candidate, f"cannot unpack: {error}") from error
     if not extracted.is_dir() or not any(extracted.iterdir()):
         raise _quarantine(archive, candidate, "the archive unpacked to nothing")
     # The sum this archive matched: utils.manifest trusts the folder's known contents.
-    (extracted / _DONE_MARKER).write_text(
-        json.dumps({"archive": fname, "md5": md5}) if md5 else ""
+    # Written whole or not at all: a cut-short marker must not count as done.
+    write_atomic(
+        extracted / _DONE_MARKER,
+        json.dumps({"archive": fname, "md5": md5}) if md5 else "",
     )
     return extracted
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` through a temporary file in the same folder, so a
+    reader (or a run cut short) sees the old file or the new one, never half of one."""
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def verified_md5(extracted: Path) -> str | None:
@@ -130,6 +211,13 @@ def _download_checked(
     except ValueError as error:  # keras: the downloaded file's hash does not match
         raise _quarantine(archive, url, f"md5 != {md5}") from error
     except Exception as error:  # keras wraps URLError/HTTPError in a bare Exception
+        if is_disk_full(error):  # not the network's fault (keras removed the part file)
+            raise disk_full_error(
+                archive.parent,
+                None,
+                "COURSE_CACHE_DIR",
+                (f"'{fname}' 을(를) 내려받지", f"download '{fname}'"),
+            ) from error
         if "timed out" in str(error) or isinstance(
             error, (TimeoutError, socket.timeout)
         ):

@@ -482,39 +482,41 @@ def cache_stage(ds, cache, key_parts):
     file under ``COURSE_CACHE_DIR/tfdata/``; a path: a file in that folder. The file's
     name is a hash of ``key_parts`` (the files, their fingerprints, the size, the
     targets), so a changed selection never reads another's cache. ``False``: no cache.
+    A file cache is shared safely between kernels and checked before it is read
+    (:mod:`utils.tfcache`).
     """
     return _cache(ds, cache, key_parts)[0]
 
 
-def _cache(ds, cache, key_parts):
+def _cache(ds, cache, key_parts, count=None):
     """(cached ``ds``, whether it is a file cache already complete from an earlier run)."""
     if cache is False or cache is None:
         return ds, False
     if cache is True or cache == "memory":
         return ds.cache(), False
-    from .sources import cache_dir
+    from .errors import CourseDataError, disk_full_error, is_disk_full
+    from .sources import absolute_folder, cache_dir
+    from .tfcache import file_cache
 
-    folder = cache_dir() / "tfdata" if cache == "disk" else Path(cache).expanduser()
+    if cache == "disk":
+        folder, variable = cache_dir() / "tfdata", "COURSE_CACHE_DIR"
+    else:  # absolute now: a later os.chdir must not move the cache
+        folder, variable = absolute_folder(cache, "cache=", must_exist=False), "cache="
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        from .errors import CourseDataError
-
+        if is_disk_full(error):
+            raise disk_full_error(folder, None, variable) from error
         raise CourseDataError(
-            f"캐시 폴더 '{folder}' 를 만들 수 없습니다 ({error.strerror}).",
-            f"Cannot create the cache folder '{folder}' ({error.strerror}).",
+            f"캐시 폴더 '{folder}' 를 만들 수 없습니다 ({error.strerror}). "
+            f"{variable} 를 확인하세요.",
+            f"Cannot create the cache folder '{folder}' ({error.strerror}); "
+            f"check {variable}.",
         ) from error
     digest = hashlib.sha1(
         json.dumps([CACHE_VERSION, *key_parts], default=str).encode()
     ).hexdigest()[:20]
-    name = folder / f"examples-{digest}"
-    # A run stopped mid-pass leaves a lock file that would make every later run fail.
-    for stale in folder.glob(f"{name.name}*.lockfile"):
-        try:
-            stale.unlink()
-        except OSError:
-            pass
-    return ds.cache(str(name)), Path(f"{name}.index").exists()
+    return file_cache(ds, folder / f"examples-{digest}", variable, count)
 
 
 def finish_pipeline(
@@ -551,7 +553,7 @@ def finish_pipeline(
     if guarded:
         ds = ds.filter(lambda image, y, ok: ok)
     ds = ds.map(lambda image, y, ok: (image, y))
-    ds, complete = _cache(ds, cache, key_parts)
+    ds, complete = _cache(ds, cache, key_parts, count)
     if reshuffle:
         if complete:  # a file cache from an earlier run: no pass needs to fill it
             filled.assign(True)

@@ -8,7 +8,9 @@ The same seed always gives the same files.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,8 +113,58 @@ def trimap_from_mask(mask: Image.Image, border: int = 5) -> Image.Image:
 
 
 def _already_made(folder: Path, settings: dict) -> bool:
+    """True when ``folder`` holds a complete set made with ``settings``.
+
+    The marker is written last, and whole (a temporary file renamed into place); a
+    marker that cannot be read (cut short by an older version, a full disk, a copy
+    interrupted) is named, and the set is made again."""
     marker = folder / _MARKER
-    return marker.exists() and json.loads(marker.read_text()) == settings
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")) == settings
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError) as error:
+        print(
+            f"생성한 데이터의 기록 '{marker}' 이(가) 손상되어 ({type(error).__name__}) "
+            f"데이터를 다시 만듭니다. / The generated data's record '{marker}' is "
+            f"damaged ({type(error).__name__}); the data is made again.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return False
+
+
+@contextlib.contextmanager
+def _making(folder: Path, settings: dict):
+    """Guards one generation of ``folder``: yields False when it is already made.
+
+    Another kernel making the same set is waited for (then its set is used); a full disk
+    is reported with the folder, what is free and the setting that moves it."""
+    from . import locks
+    from .download import write_atomic
+    from .errors import disk_full_error, is_disk_full
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with locks.waiting(
+        folder.parent / f".{folder.name}.lock",
+        f"합성 데이터 '{folder.name}' 을(를) 만드는",
+        f"generating the data in '{folder.name}'",
+    ):
+        if _already_made(folder, settings):
+            yield False
+            return
+        try:
+            yield True
+            write_atomic(folder / _MARKER, json.dumps(settings))
+        except OSError as error:
+            if is_disk_full(error):
+                raise disk_full_error(
+                    folder,
+                    None,
+                    "COURSE_CACHE_DIR",
+                    ("합성 데이터를 만들지", "generate the data"),
+                ) from error
+            raise
 
 
 def _voc_xml(name, width, height, box) -> str:
@@ -148,8 +200,13 @@ def make_synthetic_pets(
     settings = _settings(
         {"kind": "pets", "per_breed": per_breed, "seed": seed}, side_scale
     )
-    if _already_made(folder, settings):
-        return folder
+    with _making(folder, settings) as needed:
+        if needed:
+            _write_pets(folder, per_breed, seed, side_scale)
+    return folder
+
+
+def _write_pets(folder: Path, per_breed: int, seed: int, side_scale: float) -> None:
     images, trimaps, xmls = (
         folder / "images",
         folder / "annotations" / "trimaps",
@@ -189,8 +246,6 @@ def make_synthetic_pets(
         (folder / "annotations" / f"{split}.txt").write_text(
             "\n".join(lines[split]) + "\n"
         )
-    (folder / _MARKER).write_text(json.dumps(settings))
-    return folder
 
 
 def make_synthetic_dogs_cats(
@@ -209,8 +264,13 @@ def make_synthetic_dogs_cats(
         {"kind": "dogs_cats", "per_class": per_class, "seed": seed, "layout": layout},
         side_scale,
     )
-    if _already_made(folder, settings):
-        return folder
+    with _making(folder, settings) as needed:
+        if needed:
+            _write_dogs_cats(folder, per_class, seed, layout, side_scale)
+    return folder
+
+
+def _write_dogs_cats(folder, per_class, seed, layout, side_scale) -> None:
     for label, (animal, species) in enumerate((("cat", 1), ("dog", 2))):
         coats = [c for breed in BREEDS if breed[2] == species for c in breed[3]]
         for n in range(per_class):
@@ -230,8 +290,6 @@ def make_synthetic_dogs_cats(
                 raise ValueError(f"unknown layout '{layout}'")
             path.parent.mkdir(parents=True, exist_ok=True)
             photo.save(path, quality=90)
-    (folder / _MARKER).write_text(json.dumps(settings))
-    return folder
 
 
 # Large enough for every full-scale split of the course: Pets 1,200 trainval photos (all
