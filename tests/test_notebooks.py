@@ -123,8 +123,16 @@ def test_chapter_ends_with_a_summary_then_self_checked_exercises(path):
     assert 3 <= len(tasks) <= 5
     code = [c for c in cells[exercises:] if c["cell_type"] == "code"]
     blanks = [c for c in code if "answer = None" in source(c)]
-    solutions = [c for c in code if "hide-input" in c["metadata"].get("tags", [])]
+    # a worked solution folds away whole, code and output, behind one "풀이 보기" toggle
+    solutions = [c for c in code if "hide-cell" in c["metadata"].get("tags", [])]
     assert len(blanks) == len(solutions) == len(tasks)
+    assert all(c in blanks or c in solutions for c in code), (
+        "every exercise cell is a blank or a solution folded whole by the tag hide-cell"
+    )
+    for cell in solutions:
+        prompts = cell["metadata"].get("mystnb", {})
+        assert "풀이" in prompts.get("code_prompt_show", ""), prompts
+        assert "풀이" in prompts.get("code_prompt_hide", ""), prompts
     for cell in code:  # CI compares what the checks print
         assert "nbval-check-output" in cell["metadata"].get("tags", [])
     for cell in blanks:
