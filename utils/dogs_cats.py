@@ -149,13 +149,14 @@ def download_dogs_cats(url=None, cache=None, timeout: float | None = None) -> Pa
 def locate_dogs_cats(
     data_dir=None, url=None, cache=None
 ) -> tuple[Path, sources.DataSource]:
+    synthetic = sources.wants_synthetic()  # checked first: a typo never passes unseen
     local = sources.local_data_dir(data_dir)
     if local is not None:
         for folder in (local, *sorted(p for p in local.iterdir() if p.is_dir())):
             if (folder / "train").is_dir() or (folder / "PetImages").is_dir():
                 return folder, sources.DataSource("Dogs vs cats", "local", folder)
         raise missing_file_error(local, "train/ (Kaggle) or PetImages/ (Microsoft)")
-    if sources.wants_synthetic():
+    if synthetic:
         from .synthetic import make_synthetic_dogs_cats
 
         folder = sources.cache_dir(cache) / "synthetic" / "dogs-vs-cats"

@@ -174,13 +174,14 @@ def locate_pets(
     data_dir=None, base_url=None, cache=None
 ) -> tuple[PetsLayout, sources.DataSource]:
     """The Pets files for this run: a local folder, generated data, or the official download."""
+    synthetic = sources.wants_synthetic()  # checked first: a typo never passes unseen
     local = sources.local_data_dir(data_dir)
     if local is not None:
         layout = find_layout(local)
         return layout, sources.DataSource(
             "Oxford-IIIT Pet", "local", layout.images_dir.parent
         )
-    if sources.wants_synthetic():
+    if synthetic:
         from .synthetic import make_synthetic_pets
 
         folder = sources.cache_dir(cache) / "synthetic" / "oxford-iiit-pet"
