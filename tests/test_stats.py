@@ -32,3 +32,33 @@ def test_identical_items_give_a_point_interval_and_one_item_is_refused():
 def test_mean_and_spread_over_seeds():
     assert stats.mean_and_spread([0.5, 0.7, 0.6]) == pytest.approx((0.6, 0.1))
     assert stats.mean_and_spread([0.4]) == (0.4, 0.0)
+
+
+# --- the interval's level, pinned exactly --------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [0.95, 0.90, 0.99, 0.5])
+def test_interval_cuts_exactly_the_two_tails_of_its_level(level):
+    """With 10,000 resamples of a statistic whose resampled values are known (the first
+    index drawn: uniform on 0..999), the interval leaves (1 - level) / 2 outside on each
+    side: 95% is [25, 975), never the 90% [50, 950)."""
+    low, high = stats.bootstrap_interval(
+        lambda idx: float(idx[0]), 1000, n_resamples=10_000, level=level, seed=0
+    )
+    rng = np.random.default_rng(0)
+    draws = np.array([rng.integers(0, 1000, 1000)[0] for _ in range(10_000)], float)
+    tail = (1 - level) / 2
+    assert (low, high) == tuple(np.quantile(draws, [tail, 1 - tail]))
+    inside = np.mean((draws >= low) & (draws <= high))
+    assert abs(inside - level) < 0.005
+    assert abs(low - 1000 * tail) < 15 and abs(high - 1000 * (1 - tail)) < 15
+
+
+def test_the_default_level_is_95_percent():
+    values = np.random.default_rng(5).normal(size=400)
+    assert stats.mean_interval(values) == stats.mean_interval(values, level=0.95)
+    assert stats.mean_interval(values) != stats.mean_interval(values, level=0.90)
+    low, high = stats.mean_interval(values, n_resamples=20_000)
+    se = values.std(ddof=1) / np.sqrt(values.size)
+    # a percentile interval of a mean is close to mean +- 1.96 standard errors
+    assert (high - low) / (2 * se) == pytest.approx(1.96, rel=0.05)
