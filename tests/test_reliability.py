@@ -530,18 +530,25 @@ def test_a_relative_data_dir_survives_a_change_of_directory(
     synthetic_pets, tmp_path, monkeypatch
 ):
     shutil.copytree(synthetic_pets, tmp_path / "course-data" / "oxford-iiit-pet")
+    monkeypatch.setattr(sources, "_FIRST_RESOLVED", {})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COURSE_DATA_DIR", "course-data/")
     index = pets.load_pets_index(verbose=False)
     assert all(Path(r.image_path).is_absolute() for r in index.records)
     monkeypatch.chdir(tmp_path.parent)  # a notebook that changes directory
+    again = pets.load_pets_index(verbose=False)  # a later cell reads the setting again
+    assert again.records[0].image_path == index.records[0].image_path
     ds = pets.make_dataset(index.records[:4], image_size=(32, 32), batch_size=2)
     assert sum(int(x.shape[0]) for x, _ in ds) == 4
 
 
 def test_a_relative_cache_dir_is_made_absolute_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "_FIRST_RESOLVED", {})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COURSE_CACHE_DIR", "./my cache/")
+    assert sources.cache_dir() == tmp_path / "my cache"
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # %cd in a later cell
     assert sources.cache_dir() == tmp_path / "my cache"
 
 
@@ -571,6 +578,7 @@ def test_a_missing_folder_says_which_part_is_missing(tmp_path, monkeypatch):
 
 
 def test_the_disk_cache_folder_argument_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "_FIRST_RESOLVED", {})
     monkeypatch.chdir(tmp_path)
     images.finish_pipeline(
         _numbers_dataset(4),

@@ -43,6 +43,9 @@ def fetch_archive(
     address fails, a bilingual error says what happened at each and how to use local data.
     The folder counts as unpacked only once a marker is written after a complete unpack;
     the marker holds the md5 the archive was verified against (see :func:`verified_md5`).
+    Another kernel fetching the same archive is waited for (and says so). A full disk is
+    reported as one (:class:`utils.errors.DiskFullError`): the good archive is kept,
+    never renamed to ``*.corrupt``.
     """
     datadir = cache / "datasets"
     extracted = datadir / f"{fname.split('.')[0]}_extracted"

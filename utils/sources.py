@@ -93,11 +93,20 @@ def _missing_part(path: Path) -> tuple[Path, str]:
     return existing, rest[0] if rest else ""
 
 
+# Relative folders as first resolved: a notebook that later changes directory (os.chdir,
+# %cd) still finds the same folder.
+_FIRST_RESOLVED: dict[str, Path] = {}
+
+
 def absolute_folder(value, variable: str, must_exist: bool = True) -> Path:
     """``value`` as an absolute path (``~`` expanded, symlinks kept), found whatever the
     Unicode form of its name. With ``must_exist``, a missing folder stops with a message
     that names ``variable`` and the first part of the path that is not there."""
-    path = Path(os.path.abspath(Path(str(value)).expanduser()))
+    raw = Path(str(value)).expanduser()
+    if raw.is_absolute():
+        path = Path(os.path.abspath(raw))
+    else:  # resolved against the folder the first read ran in, and kept
+        path = _FIRST_RESOLVED.setdefault(str(raw), Path(os.path.abspath(raw)))
     if path.exists():
         return path
     other = _other_form(path)
