@@ -5,6 +5,7 @@ The browser reads every page as a reader does, at a phone's width (390 px) and a
 interface speaks Korean, the footer says whose book it is, and a training log is one block.
 """
 
+import ast
 import base64
 import json
 import os
@@ -125,6 +126,73 @@ def test_search_index_holds_korean_words(site):
     terms = json.loads(text[text.index("(") + 1 : text.rindex(")")])["terms"]
     for word in ("트라이맵", "분할", "잔차"):
         assert any(term.startswith(word) for term in terms), word
+
+
+def _image_sizes(notebook: Path) -> tuple[dict[str, set[str]], set[str]]:
+    """The image sizes (as "H×W") a chapter's code gives its models: per scale, every pair
+    assigned from ``scale.pick(...)`` or ``scale.pets_image_size``; and apart, the literal
+    pairs assigned to ``image_size`` or ``img_size``, which may hold at any scale (chapter
+    7's 299×299 is for ImageNet Xception, which only the full scale loads)."""
+    from utils.config import SCALES, Scale
+
+    def pair(size) -> str | None:
+        if (
+            isinstance(size, tuple)
+            and len(size) == 2
+            and all(isinstance(n, int) and n >= 16 for n in size)
+        ):
+            return f"{size[0]}×{size[1]}"
+        return None
+
+    picked, literal = {name: set() for name in SCALES}, set()
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:  # a cell with IPython syntax holds no sizes
+            continue
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            ):
+                continue
+            value = node.value
+            if isinstance(value, ast.Call) and ast.unparse(value.func) == "scale.pick":
+                chosen = {k.arg: k.value for k in value.keywords}
+                chosen.update(zip(SCALES, value.args))
+                for name in SCALES:
+                    picked[name].add(pair(ast.literal_eval(chosen[name])))
+            elif ast.unparse(value) == "scale.pets_image_size":
+                for name in SCALES:
+                    picked[name].add(pair(Scale(name).pets_image_size))
+            elif node.targets[0].id in ("image_size", "img_size"):
+                literal.add(pair(ast.literal_eval(value)))
+    return {name: found - {None} for name, found in picked.items()}, literal - {None}
+
+
+def test_running_page_states_each_chapters_image_sizes():
+    page = (ROOT / "book" / "running.md").read_text()
+    rows = {
+        int(m[1]): dict(
+            zip(
+                ("full", "cpu", "smoke"),
+                (set(re.findall(r"\d+×\d+", c)) for c in m.groups()[1:]),
+            )
+        )
+        for m in re.finditer(
+            r"^\| (\d+)장[^|]*\|([^|]*)\|([^|]*)\|([^|]*)\|$", page, flags=re.MULTILINE
+        )
+    }
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        chapter = int(notebook.name[:2])
+        picked, literal = _image_sizes(notebook)
+        assert chapter in rows, f"running page: no image sizes for chapter {chapter}"
+        for scale, stated in rows[chapter].items():
+            assert stated and picked[scale] <= stated <= picked[scale] | literal, (
+                f"running page, chapter {chapter}, {scale}: {sorted(stated)}; "
+                f"the notebook picks {sorted(picked[scale])}, and also sets {sorted(literal)}"
+            )
 
 
 def _has_korean_font() -> bool:
