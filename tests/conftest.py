@@ -77,6 +77,12 @@ def pytest_addoption(parser):
         "the dry run",
     )
     group.addoption(
+        "--full-scale-precision",
+        default="float32",
+        help="with --full-scale: the COURSE_PRECISION the notebooks run under (default "
+        "float32; mixed_float16 is what Colab's T4 gets, at full scale)",
+    )
+    group.addoption(
         "--full-scale-report",
         default=None,
         help="where the full-scale dry run writes its figures (JSON; default "

@@ -56,8 +56,11 @@ CELL_TIMEOUT_S = 900
 RESULTS: dict[str, dict] = {}
 
 
-def dry_run_env(data: Path, cache: Path, keras_home: Path) -> dict:
-    """The notebooks' environment: full scale, the step cap, generated data, no network."""
+def dry_run_env(
+    data: Path, cache: Path, keras_home: Path, policy: str = "float32"
+) -> dict:
+    """The notebooks' environment: full scale, the step cap, generated data, no network,
+    and a stated precision policy (never ``auto``: the same on every CPU)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -69,6 +72,7 @@ def dry_run_env(data: Path, cache: Path, keras_home: Path) -> dict:
         COURSE_SCALE="full",
         COURSE_MAX_STEPS=MAX_STEPS,
         COURSE_SEEDS=SEEDS,
+        COURSE_PRECISION=policy,
         COURSE_DATA_DIR=str(data),
         COURSE_CACHE_DIR=str(cache),
         KERAS_HOME=str(keras_home),
@@ -102,7 +106,7 @@ def test_generated_data_is_large_enough_for_every_full_scale_split():
 def test_the_dry_run_environment_is_offline_and_capped(tmp_path):
     env = dry_run_env(tmp_path / "data", tmp_path / "cache", tmp_path / "keras")
     assert env["COURSE_SCALE"] == "full" and env["COURSE_MAX_STEPS"] == MAX_STEPS
-    assert env["COURSE_SEEDS"] == SEEDS
+    assert env["COURSE_SEEDS"] == SEEDS and env["COURSE_PRECISION"] == "float32"
     assert env["KERAS_HOME"] == str(tmp_path / "keras")
     assert env["https_proxy"] == env["HTTPS_PROXY"] == "http://127.0.0.1:9"
     assert "COURSE_DATA" not in env
@@ -124,16 +128,19 @@ def full_scale(request, tmp_path_factory):
     made_s = time.perf_counter() - start
     base = tmp_path_factory.mktemp("full-scale")
     (base / "keras-home").mkdir()
-    workdir = WORK / "work"  # under the repository, so the setup cell finds utils
+    policy = request.config.getoption("--full-scale-precision")
+    # Under the repository, so the setup cell finds utils; one folder per policy, so
+    # that runs under two policies side by side never share a checkpoint.
+    workdir = WORK / "work" / policy
     workdir.mkdir(parents=True, exist_ok=True)
-    env = dry_run_env(data, base / "cache", base / "keras-home")
-    return {"env": env, "workdir": workdir, "data_seconds": round(made_s, 1)}
+    env = dry_run_env(data, base / "cache", base / "keras-home", policy)
+    return {"env": env, "policy": policy, "workdir": workdir, "data_seconds": round(made_s, 1)}
 
 
 def run_notebook(path: Path, workdir: Path, env: dict) -> dict:
     """Runs one notebook in a fresh process; its progress and the kernel's log go to
     ``.cache/full-scale/logs/NAME.log``."""
-    log = WORK / "logs" / f"{path.stem}.log"
+    log = WORK / "logs" / workdir.name / f"{path.stem}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as stderr:
         done = subprocess.run(
@@ -198,7 +205,7 @@ def test_report(full_scale, request, capsys):
     table = "\n".join(
         [
             f"전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS={MAX_STEPS}, "
-            f"COURSE_SEEDS={SEEDS})",
+            f"COURSE_SEEDS={SEEDS}, COURSE_PRECISION={full_scale['policy']})",
             f"{'notebook':<36} {'wall s':>7} {'cpu s':>7} {'peak GB':>7}",
             *rows,
             f"{'total':<36} {total:>7.1f}   (data generated in "
@@ -213,6 +220,7 @@ def test_report(full_scale, request, capsys):
         "what": "every notebook at COURSE_SCALE=full on generated data, no network",
         "course_max_steps": int(MAX_STEPS),
         "course_seeds": int(SEEDS),
+        "course_precision": full_scale["policy"],
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {
             "cpus": os.cpu_count(),

@@ -5,11 +5,12 @@ machine at hand and sets it globally:
 
 * ``mixed_float16`` on an NVIDIA GPU with tensor cores (compute capability 7.0 or newer,
   for example Colab's T4, 7.5);
-* ``mixed_bfloat16`` on a CPU with AMX or AVX-512 BF16 instructions (``amx_bf16`` or
-  ``avx512_bf16`` in ``/proc/cpuinfo``), where oneDNN multiplies bfloat16 in hardware;
-* ``float32`` everywhere else: GPUs older than 7.0, most laptops, and CPUs with AVX2
-  only, where bfloat16 is converted in software and trains several times slower than
-  float32 (measured in ``benchmarks/README.md``).
+* ``float32`` everywhere else: GPUs older than 7.0 and every CPU.
+
+A CPU gets float32 even where it has bfloat16 instructions (AVX-512 BF16, AMX): on the
+course's own models ``mixed_bfloat16`` was measured slower there, and it trained worse
+(``benchmarks/README.md``). ``auto`` picks a 16-bit policy only where it was measured to
+help.
 
 ``COURSE_PRECISION`` (``auto``, ``float32``, ``mixed_float16`` or ``mixed_bfloat16``)
 overrides the choice. Under a mixed policy a layer keeps its weights in float32 and
@@ -22,23 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-BF16_CPU_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 TENSOR_CORE_CAPABILITY = (7, 0)  # Volta and newer: float16 matrix units
-
-
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """The CPU's feature flags as Linux reports them (empty where it does not)."""
-    try:
-        text = cpuinfo.read_text(errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def detect_gpu_capabilities() -> list[tuple[int, int]]:
@@ -65,11 +52,11 @@ def requested_policy() -> str:
     return wanted
 
 
-def choose_policy(gpu_capabilities=None, flags=None) -> tuple[str, str]:
+def choose_policy(gpu_capabilities=None) -> tuple[str, str]:
     """The policy for this machine and the reason, in Korean: ``(name, reason)``.
 
-    ``gpu_capabilities`` (a list of ``(major, minor)``) and ``flags`` (CPU flags) are
-    looked up when not given; the tests pass them in.
+    ``gpu_capabilities`` (a list of ``(major, minor)``) is looked up when not given;
+    the tests pass it in.
     """
     wanted = requested_policy()
     if wanted != "auto":
@@ -80,15 +67,7 @@ def choose_policy(gpu_capabilities=None, flags=None) -> tuple[str, str]:
         if min(tuple(c) for c in gpu_capabilities) >= TENSOR_CORE_CAPABILITY:
             return "mixed_float16", "텐서 코어가 있는 GPU"
         return "float32", "텐서 코어가 없는 GPU (compute capability 7.0 미만)"
-    if flags is None:
-        flags = cpu_flags()
-    found = set(flags) & BF16_CPU_FLAGS
-    if found:
-        return (
-            "mixed_bfloat16",
-            f"bfloat16 명령을 갖춘 CPU ({', '.join(sorted(found))})",
-        )
-    return "float32", "bfloat16 명령(AMX, AVX-512 BF16)이 없는 CPU"
+    return "float32", "CPU: 16비트 정책은 이 강좌의 모델에서 더 느렸습니다"
 
 
 def use_course_precision() -> str:
