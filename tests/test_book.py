@@ -25,7 +25,7 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 WIDTHS = (390, 1280)  # a phone (iPhone 12-15) and a desktop
-PAGES = ["book/intro", "book/running", *(f"notebooks/{c}" for c in CHAPTERS)]
+PAGES = ["book/intro", "book/running", "search", *(f"notebooks/{c}" for c in CHAPTERS)]
 SCREENSHOTS = [f"notebooks/{c}" for c in CHAPTERS if c[:2] in ("02", "07")]
 
 # Interface strings the themes and extensions show in English unless the book translates
