@@ -149,6 +149,34 @@ def test_every_notebook_has_its_jobs(course, monkeypatch):
         course.NBVAL_ORDER
     )
     # the dry run: each notebook in exactly one part (a new chapter must join one)
-    parts = [part.split(",") for part in course.DRY_RUN_PARTS]
+    parts = [part.split(",") for part, _ in course.DRY_RUN_PARTS]
     for name in notebooks:
         assert sum(name[:2] in part for part in parts) == 1, name
+    policies = {policy for _, policy in course.DRY_RUN_PARTS}
+    assert policies == {"float32", "mixed_float16"}  # Colab's policy at full scale
+
+
+@pytest.mark.parametrize(
+    "policy", ["float32", "mixed_float16", "mixed_bfloat16"], ids=str
+)
+def test_nbval_states_the_policy_whatever_the_cpu(
+    course, monkeypatch, tmp_path, policy
+):
+    """The legs that compare stored float32 outputs never run under ``auto``: a CPU
+    with bfloat16 instructions then gets the same verdicts as any other."""
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    notebook = tmp_path / "notebooks" / "01_x.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_text("{}")
+    seen = {}
+    monkeypatch.setattr(
+        course, "run", lambda command, env=None, **kw: seen.update(env=env, cmd=command)
+    )
+    env = {"COURSE_PRECISION": "auto", "COURSE_SCALE": "smoke"}
+    if policy == "float32":
+        course.nbval("python", env, notebook)
+    else:
+        course.nbval("python", env, notebook, leg=policy, policy=policy)
+    assert seen["env"]["COURSE_PRECISION"] == policy
+    assert env["COURSE_PRECISION"] == "auto"  # the caller's environment is left alone
+    assert "--nbval-lax" in seen["cmd"]

@@ -134,7 +134,12 @@ def full_scale(request, tmp_path_factory):
     workdir = WORK / "work" / policy
     workdir.mkdir(parents=True, exist_ok=True)
     env = dry_run_env(data, base / "cache", base / "keras-home", policy)
-    return {"env": env, "policy": policy, "workdir": workdir, "data_seconds": round(made_s, 1)}
+    return {
+        "env": env,
+        "policy": policy,
+        "workdir": workdir,
+        "data_seconds": round(made_s, 1),
+    }
 
 
 def run_notebook(path: Path, workdir: Path, env: dict) -> dict:

@@ -98,6 +98,10 @@ def test_committed_outputs_come_from_one_clean_real_run(path):
         "commit outputs of a cpu run on the real samples"
     )
     assert "synthetic" not in report
+    precision = next(line for line in report.splitlines() if "precision" in line)
+    assert precision.split(":", 1)[1].strip().startswith("float32 ("), (
+        "stored runs are float32 (tools/course.py execute sets COURSE_PRECISION)"
+    )
 
 
 def _cells(path):

@@ -7,7 +7,8 @@
 Maintainers:
     python3 tools/course.py execute [NOTEBOOK ...]   # run notebooks in place, storing outputs
     python3 tools/course.py figures                  # redraw the book's figures
-    python3 tools/course.py dry-run                  # the full-scale dry run alone; its
+    python3 tools/course.py dry-run [POLICY]         # the full-scale dry run alone (float32
+                                                     # unless POLICY is given); its
                                                      # figures go to benchmarks/full_scale_dry_run.json
 
 Only the standard library is used here, so a fresh Python 3.11 can run it.
@@ -47,9 +48,21 @@ COLAB_PACKAGES = [
 ]
 
 
-# The full-scale dry run in three parts of about equal time (from the per-notebook times
-# of the .ci/run of 2026-11-29 12:17: 04+06 294 s, 01+05+07 279 s, 02+03 264 s).
-DRY_RUN_PARTS = ("04,06", "01,05,07", "02,03")
+# The full-scale dry run in parts of about equal time, each under a stated policy. The
+# chapters whose full-scale branches differ most (200x200 inputs in 02, ImageNet Xception,
+# its offline fallback and the nested base in 05 and 07) run under mixed_float16, what
+# Colab's T4 gets; the rest in float32. On a CPU float16 has no fast kernels, so running
+# every chapter under it would cost several times as much.
+DRY_RUN_PARTS = (
+    ("04,06", "float32"),
+    ("01,03", "float32"),
+    ("02", "mixed_float16"),
+    ("05,07", "mixed_float16"),
+)
+# The 16-bit policies a student's machine may use: each notebook runs once under each at
+# smoke scale, and nbval compares its checked cells (the tolerance verdicts among them)
+# with the float32 outputs committed in the notebook.
+MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
 # nbval runs each notebook as a job of its own, the slowest first (smoke scale, same run);
 # a notebook not named here runs after these.
 NBVAL_ORDER = ("06", "02", "04", "05", "03", "07", "01")
@@ -279,20 +292,27 @@ def test() -> None:
     def notebook_job(notebook, leg):
         if leg == "colab":
             return lambda log: nbval(colab_python(log), env, notebook, log, leg)
+        if leg in MIXED_POLICIES:
+            return lambda log: nbval(venv_python(), env, notebook, log, leg, leg)
         return lambda log: nbval(venv_python(), env, notebook, log, leg)
 
-    def dry_run(only):
-        report = (
-            ROOT / ".cache" / "full-scale" / f"dry-run-{only.replace(',', '-')}.json"
-        )
-        return lambda log: full_scale_dry_run(report, log, only)
+    def dry_run(only, policy):
+        name = f"dry-run-{only.replace(',', '-')}-{policy}.json"
+        report = ROOT / ".cache" / "full-scale" / name
+        return lambda log: full_scale_dry_run(report, log, only, policy)
 
     jobs = {
-        f"전체 규모 시험 실행 / full-scale dry run ({part})": dry_run(part)
-        for part in DRY_RUN_PARTS
+        f"전체 규모 시험 실행 / full-scale dry run ({part}, {policy})": dry_run(
+            part, policy
+        )
+        for part, policy in DRY_RUN_PARTS
     }
     jobs["단위 테스트 / unit tests"] = unit_tests
-    legs = {"colab": "Colab 버전 / Colab's versions", "pinned": "고정 버전 / pinned"}
+    legs = {
+        "colab": "Colab 버전 / Colab's versions",
+        "pinned": "고정 버전 / pinned",
+        **{policy: f"고정 버전, {policy}" for policy in MIXED_POLICIES},
+    }
     for notebook in nbval_notebooks():
         for leg, words in legs.items():
             jobs[f"노트북 / notebook {notebook.stem}, {words}"] = notebook_job(
@@ -378,15 +398,18 @@ def run_jobs(jobs: dict, workers: int = 2) -> None:
         sys.exit(1)
 
 
-def full_scale_dry_run(report: Path | None = None, log=None, only: str = "") -> None:
+def full_scale_dry_run(
+    report: Path | None = None, log=None, only: str = "", policy: str = "float32"
+) -> None:
     """Every notebook at COURSE_SCALE=full with COURSE_MAX_STEPS, on generated data, offline
     (tests/test_full_scale.py): a table of run time and peak memory per notebook.
     ``log``: an open file for the output (as in :func:`run`); ``only``: name prefixes
-    (for example "01,02") to run only those notebooks."""
+    (for example "01,02") to run only those notebooks; ``policy``: their COURSE_PRECISION."""
     title = "전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS)"
     print(title, only, file=log or sys.stdout, flush=True)
     command = [venv_python(), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
     command += ["tests/test_full_scale.py", "--full-scale"]
+    command += ["--full-scale-precision", policy]
     if only:
         command += ["--full-scale-only", only]
     if report is not None:
@@ -394,10 +417,14 @@ def full_scale_dry_run(report: Path | None = None, log=None, only: str = "") -> 
     run(command, stdout=log)
 
 
-def nbval(python, env, notebook: Path, log=None, leg: str = "pinned") -> None:
+def nbval(
+    python, env, notebook: Path, log=None, leg: str = "pinned", policy="float32"
+) -> None:
     """nbval on a copy of one notebook in .cache/nbval/LEG/NAME/: notebooks write
     checkpoints beside themselves, and jobs running side by side must not read each
-    other's."""
+    other's. ``policy`` is the COURSE_PRECISION the notebook runs under: float32 unless
+    a mixed run is asked for, so that the verdicts compared are the same on every CPU."""
+    env = dict(env, COURSE_PRECISION=policy)
     folder = ROOT / ".cache" / "nbval" / leg / notebook.stem
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -409,8 +436,12 @@ def nbval(python, env, notebook: Path, log=None, leg: str = "pinned") -> None:
 
 
 def execute(notebooks) -> None:
-    """Runs notebooks top to bottom in place (at COURSE_SCALE, default cpu) so they keep real outputs."""
+    """Runs notebooks top to bottom in place (at COURSE_SCALE, default cpu) so they keep real outputs.
+
+    Stored runs are float32 unless COURSE_PRECISION says otherwise: the book's numbers
+    then do not depend on whether the machine that made them has bfloat16 instructions."""
     env = notebook_env("cpu")
+    env.setdefault("COURSE_PRECISION", "float32")
     paths = notebooks or sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
     )
@@ -445,7 +476,10 @@ def main(argv) -> None:
     elif argv[0] == "execute":
         execute(argv[1:])
     elif argv[0] == "dry-run":
-        full_scale_dry_run(ROOT / "benchmarks" / "full_scale_dry_run.json")
+        policy = argv[1] if len(argv) > 1 else "float32"
+        full_scale_dry_run(
+            ROOT / "benchmarks" / "full_scale_dry_run.json", policy=policy
+        )
     else:
         run([venv_python(), "book/figures/make_figures.py"])
 

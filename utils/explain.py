@@ -122,7 +122,7 @@ def filter_patterns(
     @tf.function
     def ascent_step(images):
         with tf.GradientTape() as tape:
-            tape.watch(images)  # the gradient with respect to the input, not the weights
+            tape.watch(images)  # the gradient for the input, not the weights
             total = tf.reduce_sum(scores(images))
         grads = tf.cast(tape.gradient(total, images), "float32")
         rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=(1, 2, 3), keepdims=True))
