@@ -438,3 +438,19 @@ def test_panels_of_a_multi_output_model_get_korean_titles():
     )
     assert [ax.get_title() for ax in fig.axes] == ["상자 손실", "종 정확도"]
     assert fig.axes[0].get_ylabel() == "상자 손실"
+
+
+def test_all_lists_every_public_name_defined_in_the_module():
+    import inspect
+
+    public = {
+        name
+        for name, obj in vars(plotting).items()
+        if not name.startswith("_")
+        and (
+            (inspect.isfunction(obj) and obj.__module__ == plotting.__name__)
+            or (name.isupper() and isinstance(obj, (str, tuple)))
+        )
+    }
+    assert len(plotting.__all__) == len(set(plotting.__all__))
+    assert set(plotting.__all__) == public

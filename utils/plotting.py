@@ -55,6 +55,14 @@ __all__ = [
     "compare_histories",
     "show_feature_maps",
     "plot_bars",
+    # chapter 7: interpretation
+    "HEATMAP_CMAP",
+    "POINT_COLOR",
+    "normalize_heatmap",
+    "overlay_heatmap",
+    "show_heatmaps",
+    "show_activation_rows",
+    "show_filter_patterns",
 ]
 
 KOREAN_FONT = "NanumGothic"
@@ -659,15 +667,6 @@ def plot_bars(values, ylabel, title=None):
 # --------------------------------------------------------------------------
 HEATMAP_CMAP = "jet"
 POINT_COLOR = "white"
-
-__all__ += [
-    "HEATMAP_CMAP",
-    "normalize_heatmap",
-    "overlay_heatmap",
-    "show_heatmaps",
-    "show_activation_rows",
-    "show_filter_patterns",
-]
 
 
 def normalize_heatmap(heatmap) -> np.ndarray:
