@@ -31,10 +31,8 @@ OFFICIAL_URLS = (
     "https://www.robots.ox.ac.uk/~vgg/data/pets/data/",  # the old address (it redirects)
 )
 OFFICIAL_URL = OFFICIAL_URLS[0]
-ARCHIVE_MD5 = {
-    "images.tar.gz": "5c4f3ee8e5d25df40f4fd59a7f44e54c",
-    "annotations.tar.gz": "95a8c909bbe2e81eed6a22bccdf3f68f",
-}
+# The official md5 sums live in one place, the manifest of what the archives hold.
+ARCHIVE_MD5 = manifest.PETS.archives
 SPECIES_NAMES = ("cat", "dog")  # species 1 and 2 in the list files
 MASK_CLASSES = ("pet", "background", "border")  # class 0, 1, 2 after trimap_to_classes
 LIST_FILES = ("list.txt", "trainval.txt", "test.txt")
