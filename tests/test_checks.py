@@ -1,4 +1,4 @@
-"""Tests for utils/checks.py: every check accepts its worked solution, rejects typical wrong
+"""Tests for utils/checks/: every check accepts its worked solution, rejects typical wrong
 answers with the intended feedback, reports a blank as unanswered, and never raises."""
 
 import math
@@ -9,6 +9,7 @@ import pytest
 from keras import layers
 
 from utils import checks
+from utils.checks import ch4, ch7
 
 BLANK = "아직 답하지 않았습니다"
 
@@ -311,7 +312,7 @@ def test_ch4_bn_forward():
 
 
 def test_ch4_bn_forward_matches_keras():
-    x, gamma, beta, eps = checks._bn_test_input()
+    x, gamma, beta, eps = ch4._bn_test_input()
     bn = layers.BatchNormalization(epsilon=eps)
     bn.build(x.shape)
     bn.gamma.assign(gamma)
@@ -589,7 +590,7 @@ def test_ch7_activation_shapes():
 
 
 def test_ch7_grad_cam():
-    feature_maps, grads = checks._grad_cam_inputs()
+    feature_maps, grads = ch7._grad_cam_inputs()
     weights = grads.mean(axis=(0, 1))
     raw = (feature_maps * weights).sum(axis=-1)
     correct(checks.check_ch7_grad_cam(np.maximum(raw, 0)))

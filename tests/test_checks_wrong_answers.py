@@ -10,11 +10,13 @@ Two sweeps over each checker whose answer is made of numbers, booleans or shapes
 """
 
 import math
+import sys
 
 import numpy as np
 import pytest
 
 from utils import checks
+from utils.checks.core import _close
 
 # checker -> (worked answer, measured or None); the same numbers as tests/test_checks.py
 WORKED = {
@@ -82,15 +84,16 @@ def test_the_worked_answer_is_accepted(name, capsys):
 def _listed_mistakes(name, monkeypatch):
     """(value compared, mistake value, its feedback) for every _match call of the check."""
     calls = []
-    original = checks._match
+    module = sys.modules[getattr(checks, name).__module__]  # the chapter's module
+    original = module._match
 
     def recording(value, expected, mistakes, unknown, *args, **kwargs):
         calls.append((value, expected, list(mistakes), args, kwargs))
         return original(value, expected, mistakes, unknown, *args, **kwargs)
 
-    monkeypatch.setattr(checks, "_match", recording)
+    monkeypatch.setattr(module, "_match", recording)
     run(name, WORKED[name][0])
-    monkeypatch.setattr(checks, "_match", original)
+    monkeypatch.setattr(module, "_match", original)
     return calls
 
 
@@ -119,9 +122,9 @@ def test_each_listed_mistake_is_refused_with_its_own_feedback(
         abs_tol = kwargs.get("abs_tol", args[1] if len(args) > 1 else 1e-6)
         seen = []
         for mistake, problem, hint in mistakes:
-            if checks._close(mistake, expected, rel, abs_tol):
+            if _close(mistake, expected, rel, abs_tol):
                 continue  # the same as the answer for these numbers
-            earlier = any(checks._close(mistake, s, rel, abs_tol) for s in seen)
+            earlier = any(_close(mistake, s, rel, abs_tol) for s in seen)
             seen.append(mistake)
             try:
                 answer = _replace(WORKED[name][0], value, mistake)
