@@ -12,7 +12,7 @@ marker ``fetch_archive`` writes, and removes ``<cache>/checks`` before every
 measurement. Each measurement runs in its own process:
 
 1. ``import tensorflow, keras, utils.pets`` (not timed: every way needs it);
-2. timed: ``pets.load_pets_index(cache=...)`` (finds the unpacked download, no network),
+2. timed: ``pets.load_pets_index(cache_dir=...)`` (finds the unpacked download, no network),
    ``split_records`` and ``make_dataset(train, (200, 200), 64, shuffle=True)`` at the
    lecture's full-scale settings, then the first batch;
 3. then the rest of the first pass, for at most ``--max-seconds``, for its photos/s.
@@ -82,7 +82,7 @@ def measure(cache: Path, max_seconds: float) -> dict:
 
     import_s = process_timer()
     timer, cpu0 = Timer(), cpu_seconds()
-    index = pets.load_pets_index(cache=cache, verbose=False)
+    index = pets.load_pets_index(cache_dir=cache, verbose=False)
     index_s, index_cpu = timer(), cpu_seconds() - cpu0
     train, _ = pets.split_records(index.records, val_count=1000)
     ds = pets.make_dataset(train, (200, 200), 64, shuffle=True)

@@ -51,7 +51,7 @@ def test_microsoft_layout_verdicts_never_pass_between_cat_and_dog(tmp_path):
     cache = tmp_path / "cache"
     broken = {"Cat/3.jpg", "Dog/5.jpg", "Dog/1.jpg", "Cat/4.jpg"}
     for run in ("first", "remembered"):
-        index = dogs_cats.build_index(folder, cache=cache)
+        index = dogs_cats.build_index(folder, cache_dir=cache)
         assert set(index.skipped) == broken, run
         kept = {(p.label, p.number) for p in index.photos}
         assert kept == {(k, n) for k in (0, 1) for n in range(8)} - {

@@ -199,7 +199,7 @@ def assert_bilingual(error: CourseDataError, *needles: str):
 
 
 def test_download_pets_unpacks_once_and_reuses_the_cache(serve_pets, cache):
-    layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    layout = pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert layout.images_dir.is_dir() and layout.annotations_dir.is_dir()
     assert layout.images_dir.is_relative_to(
@@ -212,7 +212,7 @@ def test_download_pets_unpacks_once_and_reuses_the_cache(serve_pets, cache):
     assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
     assert not list(datasets(cache).glob("*.corrupt"))
 
-    again = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    again = pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert again == layout
     assert {f: serve_pets.hits(f) for f in PETS_FILES} == dict.fromkeys(PETS_FILES, 1)
@@ -229,7 +229,7 @@ def test_wrong_md5_quarantines_the_file_and_the_next_run_downloads_again(
     monkeypatch.setattr(pets, "ARCHIVE_MD5", {**right, "images.tar.gz": "0" * 32})
 
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=serve_pets.url, cache=cache)
+        pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert_bilingual(caught.value, "images.tar.gz", "images.tar.gz.corrupt")
     assert not (datasets(cache) / "images.tar.gz").exists()
@@ -239,7 +239,7 @@ def test_wrong_md5_quarantines_the_file_and_the_next_run_downloads_again(
     assert serve_pets.hits("images.tar.gz") == 1
 
     monkeypatch.setattr(pets, "ARCHIVE_MD5", right)
-    layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    layout = pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert (
         serve_pets.hits("images.tar.gz") == 2
@@ -257,7 +257,7 @@ def test_body_shorter_than_content_length_leaves_no_archive(
     serve_pets.serve("images.tar.gz", body[: len(body) // 2], content_length=len(body))
 
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=serve_pets.url, cache=cache)
+        pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert_bilingual(caught.value, "images.tar.gz")
     assert serve_pets.hits("images.tar.gz") == 1
@@ -276,7 +276,7 @@ def test_cut_archive_fails_the_checksum_and_is_quarantined(
     serve_pets.serve("images.tar.gz", body[: len(body) // 2])  # honest Content-Length
 
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=serve_pets.url, cache=cache)
+        pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert_bilingual(caught.value, "images.tar.gz", pets.ARCHIVE_MD5["images.tar.gz"])
     assert not (datasets(cache) / "images.tar.gz").exists()
@@ -296,7 +296,7 @@ def test_unreachable_server_says_to_use_course_data_dir(cache):
     url = f"http://127.0.0.1:{port}"
 
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=url, cache=cache)
+        pets.download_pets(base_url=url, cache_dir=cache)
 
     assert_bilingual(caught.value, "COURSE_DATA_DIR", f"{url}/images.tar.gz")
     assert not list(datasets(cache).iterdir())
@@ -309,7 +309,7 @@ def test_download_dogs_cats_unpacks_the_microsoft_zip(server, cache, dogs_cats_z
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
     url = f"{server.url}/{DOGS_CATS_ZIP}"
 
-    folder = dogs_cats.download_dogs_cats(url=url, cache=cache)
+    folder = dogs_cats.download_dogs_cats(url=url, cache_dir=cache)
 
     assert folder.is_relative_to(cache) and (folder / "PetImages").is_dir()
     index = dogs_cats.build_index(folder)
@@ -318,7 +318,7 @@ def test_download_dogs_cats_unpacks_the_microsoft_zip(server, cache, dogs_cats_z
     assert sorted(p.number for p in index.photos) == sorted(2 * list(range(PER_CLASS)))
     assert index.skipped == {"Cat/Thumbs.db": "not a numbered .jpg"}
 
-    assert dogs_cats.download_dogs_cats(url=url, cache=cache) == folder
+    assert dogs_cats.download_dogs_cats(url=url, cache_dir=cache) == folder
     assert server.hits(DOGS_CATS_ZIP) == 1
 
 
@@ -327,7 +327,9 @@ def test_cut_dogs_cats_zip_is_quarantined(server, cache, dogs_cats_zip, recwarn)
     server.serve(DOGS_CATS_ZIP, cut)
 
     with pytest.raises(CourseDataError) as caught:
-        dogs_cats.download_dogs_cats(url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache)
+        dogs_cats.download_dogs_cats(
+            url=f"{server.url}/{DOGS_CATS_ZIP}", cache_dir=cache
+        )
 
     assert_bilingual(caught.value, DOGS_CATS_ZIP)
     assert not (datasets(cache) / DOGS_CATS_ZIP).exists()
@@ -341,7 +343,7 @@ def test_cut_dogs_cats_zip_is_quarantined(server, cache, dogs_cats_zip, recwarn)
 
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
     folder = dogs_cats.download_dogs_cats(
-        url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache
+        url=f"{server.url}/{DOGS_CATS_ZIP}", cache_dir=cache
     )
     assert server.hits(DOGS_CATS_ZIP) == 2
     assert len(dogs_cats.build_index(folder).photos) == 2 * PER_CLASS
@@ -369,7 +371,9 @@ def test_damaged_zip_member_is_quarantined(server, cache, dogs_cats_zip):
     server.serve(DOGS_CATS_ZIP, damaged)
 
     with pytest.raises(CourseDataError):
-        dogs_cats.download_dogs_cats(url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache)
+        dogs_cats.download_dogs_cats(
+            url=f"{server.url}/{DOGS_CATS_ZIP}", cache_dir=cache
+        )
 
     assert (datasets(cache) / f"{DOGS_CATS_ZIP}.corrupt").exists()
 
@@ -387,7 +391,7 @@ def test_unwritable_cache_names_course_cache_dir(tmp_path, server):
     assert_bilingual(caught.value, "COURSE_CACHE_DIR", str(bad_cache))
 
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=server.url, cache=bad_cache)
+        pets.download_pets(base_url=server.url, cache_dir=bad_cache)
     assert "COURSE_CACHE_DIR" in caught.value.english
     assert server.requests == []  # stopped before anything was fetched
     assert blocker.read_text() == "a regular file where a folder should be"
@@ -436,7 +440,7 @@ def assert_local_data_hint(error: CourseDataError):
 def test_a_server_that_never_answers_times_out(silent_url, cache):
     start = time.perf_counter()
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=silent_url, cache=cache, timeout=0.5)
+        pets.download_pets(base_url=silent_url, cache_dir=cache, timeout=0.5)
     assert time.perf_counter() - start < 10
     assert_local_data_hint(caught.value)
     assert_bilingual(
@@ -457,7 +461,7 @@ def test_a_transfer_that_stalls_midway_times_out(
     )  # the setting, from the environment
     start = time.perf_counter()
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=server.url, cache=cache)
+        pets.download_pets(base_url=server.url, cache_dir=cache)
     assert time.perf_counter() - start < 10
     assert_local_data_hint(caught.value)
     assert "0.5" in caught.value.english
@@ -471,7 +475,7 @@ def test_a_transfer_that_stalls_midway_times_out(
 def test_a_bad_timeout_setting_is_a_clear_error(cache, monkeypatch):
     monkeypatch.setenv("COURSE_DOWNLOAD_TIMEOUT", "soon")
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(base_url=dead_url(), cache=cache)
+        pets.download_pets(base_url=dead_url(), cache_dir=cache)
     assert_bilingual(caught.value, "COURSE_DOWNLOAD_TIMEOUT", "soon")
 
 
@@ -515,7 +519,7 @@ def test_each_address_in_turn_until_a_copy_has_the_md5(
         monkeypatch.setattr(
             pets, "OFFICIAL_URLS", (dead_url(), silent_url, stale_url, serve_pets.url)
         )
-        layout = pets.download_pets(cache=cache, timeout=0.5)
+        layout = pets.download_pets(cache_dir=cache, timeout=0.5)
     finally:
         stale.shutdown()
         stale.server_close()
@@ -536,7 +540,7 @@ def test_every_address_failing_names_each_and_the_local_folder(
     first = dead_url()
     monkeypatch.setattr(pets, "OFFICIAL_URLS", (first, silent_url))
     with pytest.raises(CourseDataError) as caught:
-        pets.download_pets(cache=cache, timeout=0.5)
+        pets.download_pets(cache_dir=cache, timeout=0.5)
     assert_local_data_hint(caught.value)
     assert_bilingual(
         caught.value, f"{first}/images.tar.gz", f"{silent_url}/images.tar.gz"
@@ -547,7 +551,7 @@ def test_dogs_cats_mirror_before_microsoft(server, cache, dogs_cats_zip, monkeyp
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
     monkeypatch.setattr(dogs_cats, "OFFICIAL_URL", f"{dead_url()}/{DOGS_CATS_ZIP}")
     monkeypatch.setenv("COURSE_DOGS_CATS_URL", f"{server.url}/{DOGS_CATS_ZIP}")
-    folder = dogs_cats.download_dogs_cats(cache=cache, timeout=0.5)
+    folder = dogs_cats.download_dogs_cats(cache_dir=cache, timeout=0.5)
     assert (folder / "PetImages" / "Cat").is_dir() and server.hits(DOGS_CATS_ZIP) == 1
 
 
@@ -555,7 +559,7 @@ def test_dogs_cats_mirror_before_microsoft(server, cache, dogs_cats_zip, monkeyp
 
 
 def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
-    layout = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    layout = pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
     extracted = datasets(cache) / "images_extracted"
     names = sorted(p.name for p in layout.images_dir.iterdir())
     (
@@ -565,7 +569,7 @@ def test_a_half_unpacked_archive_is_unpacked_again(serve_pets, cache):
         path.unlink()
     (layout.images_dir / "partial.jpg.tmp").write_bytes(b"half")
 
-    again = pets.download_pets(base_url=serve_pets.url, cache=cache)
+    again = pets.download_pets(base_url=serve_pets.url, cache_dir=cache)
 
     assert sorted(p.name for p in again.images_dir.iterdir()) == names
     assert (extracted / ".course-extracted").exists()
@@ -611,7 +615,7 @@ def test_an_archive_without_a_known_md5_is_never_verified(server, cache, dogs_ca
 
     server.serve(DOGS_CATS_ZIP, dogs_cats_zip)
     folder = dogs_cats.download_dogs_cats(
-        url=f"{server.url}/{DOGS_CATS_ZIP}", cache=cache
+        url=f"{server.url}/{DOGS_CATS_ZIP}", cache_dir=cache
     )
     assert (folder / ".course-extracted").exists()
     assert download.verified_md5(folder) is None

@@ -105,7 +105,7 @@ def fuzzed(tmp_path_factory):
         "".join(f"{n} 1 1 1\n" for n in made)
     )
     index = pets.build_index(
-        pets.find_layout(root), cache=tmp_path_factory.mktemp("fuzz-cache")
+        pets.find_layout(root), cache_dir=tmp_path_factory.mktemp("fuzz-cache")
     )
     return made, index
 

@@ -299,7 +299,9 @@ def test_the_cache_argument_is_where_verdicts_go(tmp_path, test_cache):
         if (test_cache / "checks").exists()
         else set()
     )
-    images.checked(root, {"a.jpg": (path,)}, lambda k: {"problem": None}, cache=mine)
+    images.checked(
+        root, {"a.jpg": (path,)}, lambda k: {"problem": None}, cache_dir=mine
+    )
     assert len(list((mine / "checks").glob("*.json"))) == 1
     after = (
         set((test_cache / "checks").glob("*"))
@@ -318,5 +320,7 @@ def test_no_writable_cache_and_a_crashing_check_still_give_verdicts(tmp_path):
     def crash(key):
         raise MemoryError("boom")
 
-    verdicts = images.checked(root, {"a.jpg": (path,)}, crash, cache=blocker / "cache")
+    verdicts = images.checked(
+        root, {"a.jpg": (path,)}, crash, cache_dir=blocker / "cache"
+    )
     assert "MemoryError" in verdicts["a.jpg"]["problem"]

@@ -491,11 +491,13 @@ def test_nothing_stops_the_index(pets_copy):
 def test_check_cache_notices_a_changed_trimap(pets_copy, tmp_path):
     cache = tmp_path / "cache"
     layout = pets.find_layout(pets_copy)
-    assert not pets.build_index(layout, cache=cache).skipped
+    assert not pets.build_index(layout, cache_dir=cache).skipped
     trimap = pets_copy / "annotations" / "trimaps" / "Bengal_2.png"
     values = np.asarray(Image.open(trimap))
     Image.fromarray(np.where(values == 1, 4, values).astype(np.uint8)).save(trimap)
-    assert "not 1/2/3" in pets.build_index(layout, cache=cache).skipped["Bengal_2.jpg"]
+    assert (
+        "not 1/2/3" in pets.build_index(layout, cache_dir=cache).skipped["Bengal_2.jpg"]
+    )
 
     other = pets_copy / "annotations" / "trimaps" / "beagle_2.png"
     st = other.stat()
@@ -505,13 +507,13 @@ def test_check_cache_notices_a_changed_trimap(pets_copy, tmp_path):
     )
     other.write_bytes(bytes(data))
     os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert "beagle_2.jpg" in pets.build_index(layout, cache=cache).skipped
+    assert "beagle_2.jpg" in pets.build_index(layout, cache_dir=cache).skipped
 
 
 def test_cache_argument_is_honoured(pets_copy, tmp_path, test_cache):
     layout = pets.find_layout(pets_copy)
     default_store = images._store_path(layout.images_dir.parent, None)
-    pets.load_pets_index(pets_copy, cache=tmp_path / "mine", verbose=False)
+    pets.load_pets_index(pets_copy, cache_dir=tmp_path / "mine", verbose=False)
     assert len(list((tmp_path / "mine" / "checks").glob("*.json"))) == 1
     assert not default_store.exists()
 

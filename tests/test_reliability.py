@@ -357,10 +357,10 @@ def test_a_truncated_pets_record_through_course_data(tmp_path, monkeypatch):
 def test_a_truncated_check_store_is_ignored(tmp_path, synthetic_dogs_cats):
     from utils import dogs_cats
 
-    first = dogs_cats.build_index(synthetic_dogs_cats, cache=tmp_path)
+    first = dogs_cats.build_index(synthetic_dogs_cats, cache_dir=tmp_path)
     for store in (tmp_path / "checks").glob("*.json"):
         store.write_text(store.read_text()[:10])
-    again = dogs_cats.build_index(synthetic_dogs_cats, cache=tmp_path)
+    again = dogs_cats.build_index(synthetic_dogs_cats, cache_dir=tmp_path)
     assert len(again.photos) == len(first.photos) == 60
 
 
@@ -615,7 +615,7 @@ def test_the_mirror_is_tried_before_a_silent_official_host(
             "COURSE_DOGS_CATS_URL", f"{server.url}/kagglecatsanddogs_5340.zip"
         )
         start = time.monotonic()
-        dogs_cats.download_dogs_cats(cache=tmp_path, timeout=5)
+        dogs_cats.download_dogs_cats(cache_dir=tmp_path, timeout=5)
         assert time.monotonic() - start < 4  # no timeout was waited out
     finally:
         silent.close()

@@ -134,3 +134,29 @@ def test_every_setting_is_in_the_one_table_of_the_running_page():
     assert len(rows) == len(set(rows))
     assert _variables_read() <= set(rows), _variables_read() - set(rows)
     assert set(rows) <= _variables_read()  # and nothing the course does not read
+
+
+def test_cache_dir_is_the_folder_and_cache_the_tf_data_mode():
+    import inspect
+
+    from utils import download, images
+
+    folder_takers = [
+        pets.download_pets,
+        pets.locate_pets,
+        pets.build_index,
+        pets.load_pets_index,
+        dogs_cats.download_dogs_cats,
+        dogs_cats.locate_dogs_cats,
+        dogs_cats.build_index,
+        dogs_cats.load_dogs_cats_index,
+        images.checked,
+        download.fetch_archive,
+    ]
+    for function in folder_takers:
+        parameters = inspect.signature(function).parameters
+        assert "cache_dir" in parameters and "cache" not in parameters, function
+    for function in (pets.make_dataset, dogs_cats.make_dataset):
+        parameters = inspect.signature(function).parameters
+        assert parameters["cache"].default is True and "cache_dir" not in parameters
+    assert "cache" in inspect.signature(images.finish_pipeline).parameters

@@ -136,7 +136,7 @@ def test_a_verified_download_is_indexed_without_decoding(verified, monkeypatch):
 
     monkeypatch.setattr(images, "check_photo", no_decoding)
     monkeypatch.setattr(images, "check_trimap", no_decoding)
-    index = pets.load_pets_index(cache=cache, verbose=False)
+    index = pets.load_pets_index(cache_dir=cache, verbose=False)
 
     assert index.source.kind == "download" and index.source.verified
     assert "md5-verified" in str(index.source)
@@ -148,7 +148,7 @@ def test_a_verified_download_is_indexed_without_decoding(verified, monkeypatch):
 
 def test_a_broken_file_in_a_verified_folder_is_skipped_and_named(verified, capfd):
     cache, broken = verified
-    index = pets.load_pets_index(cache=cache, verbose=False)
+    index = pets.load_pets_index(cache_dir=cache, verbose=False)
 
     ds = pets.make_dataset(index.records, (24, 24), 8, cache=False)
     streamed = sum(int(x.shape[0]) for x, _ in ds)  # one whole epoch: nothing raised
@@ -168,13 +168,13 @@ def test_a_broken_file_in_a_verified_folder_is_skipped_and_named(verified, capfd
 def test_the_guard_gives_what_the_checked_index_gives(verified, tmp_path):
     """Same records left out, same pixels and masks, for every target."""
     cache, broken = verified
-    fast = pets.load_pets_index(cache=cache, verbose=False)
+    fast = pets.load_pets_index(cache_dir=cache, verbose=False)
     folder = cache / "datasets"
     layout = pets.PetsLayout(
         folder / "images_extracted" / "images",
         folder / "annotations_extracted" / "annotations",
     )
-    checked = pets.build_index(layout, cache=tmp_path / "checks")
+    checked = pets.build_index(layout, cache_dir=tmp_path / "checks")
     assert {r.name for r in checked.records} == {r.name for r in fast.records} - set(
         broken
     )
@@ -210,7 +210,7 @@ def test_the_manifests_quirks_are_left_out_or_noted_by_name(synthetic_pets, tmp_
                 f"{1 if quirk.startswith('Aby') else 2} 1\n"
             )
     cache = _as_download(source, tmp_path / "cache")
-    index = pets.load_pets_index(cache=cache, verbose=False)
+    index = pets.load_pets_index(cache_dir=cache, verbose=False)
     assert "beagle_116" not in {r.name for r in index.records}
     assert (
         index.skipped["beagle_116.jpg"] == manifest.PETS.skip["images/beagle_116.jpg"]
@@ -232,7 +232,7 @@ def test_a_local_folder_is_still_checked(verified, monkeypatch):
     monkeypatch.setenv(
         "COURSE_DATA_DIR", str(unpacked)
     )  # even a verified copy's folder
-    index = pets.load_pets_index(cache=cache / "other", verbose=False)
+    index = pets.load_pets_index(cache_dir=cache / "other", verbose=False)
     assert index.source.kind == "local" and not index.source.verified
     assert all(r.decode_checked for r in index.records)
     assert {n.split(".")[0] for n in index.skipped} == set(broken)
@@ -251,7 +251,7 @@ def test_a_download_not_verified_against_the_manifest_is_checked(
     synthetic_pets, tmp_path, md5s
 ):
     cache = _as_download(synthetic_pets, tmp_path / "cache", md5s)
-    index = pets.load_pets_index(cache=cache, verbose=False)
+    index = pets.load_pets_index(cache_dir=cache, verbose=False)
     assert index.source.kind == "download" and not index.source.verified
     assert all(r.decode_checked for r in index.records)
     assert (cache / "checks").is_dir()

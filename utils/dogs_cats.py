@@ -106,10 +106,12 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
     raise missing_file_error(root, "train/ (Kaggle) or PetImages/ (Microsoft)")
 
 
-def build_index(root: Path, source=None, workers: int = 8, cache=None) -> DogsCatsIndex:
+def build_index(
+    root: Path, source=None, workers: int = 8, cache_dir=None
+) -> DogsCatsIndex:
     """Every photo that training can decode; the rest is named in :meth:`DogsCatsIndex.report`.
 
-    Checks are remembered per path under ``root`` in ``cache`` (default ``COURSE_CACHE_DIR``).
+    Checks are remembered per path under ``root`` in ``cache_dir`` (default ``COURSE_CACHE_DIR``).
     """
     root = Path(root)
     candidates, skipped = _candidates(root)
@@ -121,7 +123,7 @@ def build_index(root: Path, source=None, workers: int = 8, cache=None) -> DogsCa
         root,
         {k: (c[0],) for k, c in by_key.items()},
         lambda k: images.check_photo(by_key[k][0]),
-        cache=cache,
+        cache_dir=cache_dir,
         workers=workers,
     )
     photos = []
@@ -134,7 +136,7 @@ def build_index(root: Path, source=None, workers: int = 8, cache=None) -> DogsCa
     return DogsCatsIndex(photos, skipped, source)
 
 
-def download_dogs_cats(url=None, cache=None, timeout: float | None = None) -> Path:
+def download_dogs_cats(url=None, cache_dir=None, timeout: float | None = None) -> Path:
     """Microsoft's zip, downloaded once; its member checksums are verified before unpacking.
 
     ``url`` alone when given; else Microsoft's address, then the mirror in
@@ -142,12 +144,15 @@ def download_dogs_cats(url=None, cache=None, timeout: float | None = None) -> Pa
     """
     urls = [url] if url else sources.with_mirror([OFFICIAL_URL], "COURSE_DOGS_CATS_URL")
     return fetch_archive(
-        "kagglecatsanddogs_5340.zip", urls, sources.cache_dir(cache), timeout=timeout
+        "kagglecatsanddogs_5340.zip",
+        urls,
+        sources.cache_dir(cache_dir),
+        timeout=timeout,
     )
 
 
 def locate_dogs_cats(
-    data_dir=None, url=None, cache=None
+    data_dir=None, url=None, cache_dir=None
 ) -> tuple[Path, sources.DataSource]:
     synthetic = sources.wants_synthetic()  # checked first: a typo never passes unseen
     local = sources.local_data_dir(data_dir)
@@ -159,18 +164,18 @@ def locate_dogs_cats(
     if synthetic:
         from .synthetic import make_synthetic_dogs_cats
 
-        folder = sources.cache_dir(cache) / "synthetic" / "dogs-vs-cats"
+        folder = sources.cache_dir(cache_dir) / "synthetic" / "dogs-vs-cats"
         make_synthetic_dogs_cats(folder)
         return folder, sources.DataSource("Dogs vs cats", "synthetic", folder)
-    folder = download_dogs_cats(url, cache)
+    folder = download_dogs_cats(url, cache_dir)
     return folder, sources.DataSource("Dogs vs cats", "download", folder)
 
 
 def load_dogs_cats_index(
-    data_dir=None, url=None, cache=None, verbose=True
+    data_dir=None, url=None, cache_dir=None, verbose=True
 ) -> DogsCatsIndex:
-    folder, source = locate_dogs_cats(data_dir, url, cache)
-    index = build_index(folder, source, cache=cache)
+    folder, source = locate_dogs_cats(data_dir, url, cache_dir)
+    index = build_index(folder, source, cache_dir=cache_dir)
     if verbose:
         print(index.report())
     return index

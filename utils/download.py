@@ -31,7 +31,11 @@ _LOCAL_DATA_EN = (
 
 
 def fetch_archive(
-    fname: str, url, cache: Path, md5: str | None = None, timeout: float | None = None
+    fname: str,
+    url,
+    cache_dir: Path,
+    md5: str | None = None,
+    timeout: float | None = None,
 ) -> Path:
     """Returns the folder the archive unpacks into, downloading it only once.
 
@@ -45,9 +49,10 @@ def fetch_archive(
     the marker holds the md5 the archive was verified against (see :func:`verified_md5`).
     Another kernel fetching the same archive is waited for (and says so). A full disk is
     reported as one (:class:`utils.errors.DiskFullError`): the good archive is kept,
-    never renamed to ``*.corrupt``.
+    never renamed to ``*.corrupt``. ``cache_dir``: the course's folder for downloads
+    (``utils.sources.cache_dir``); the archive goes to its ``datasets/``.
     """
-    datadir = cache / "datasets"
+    datadir = cache_dir / "datasets"
     extracted = datadir / f"{fname.split('.')[0]}_extracted"
     if (extracted / _DONE_MARKER).exists():
         return extracted
@@ -57,13 +62,13 @@ def fetch_archive(
     # Two kernels fetching the same archive would write one file at once (urlretrieve
     # writes in place) and delete each other's half-unpacked folder: the second waits.
     with locks.waiting(
-        locks.lock_file(cache, fname),
+        locks.lock_file(cache_dir, fname),
         f"'{fname}' 을(를) 내려받거나 푸는",
         f"downloading or unpacking '{fname}'",
     ):
         if (extracted / _DONE_MARKER).exists():  # the other kernel finished it
             return extracted
-        return _fetch_and_unpack(fname, urls, cache, extracted, md5, seconds)
+        return _fetch_and_unpack(fname, urls, cache_dir, extracted, md5, seconds)
 
 
 def _unpacked_size(archive: Path) -> int | None:
@@ -89,13 +94,13 @@ def _kept(archive: Path) -> tuple[str, str]:
     )
 
 
-def _fetch_and_unpack(fname, urls, cache, extracted, md5, seconds) -> Path:
-    datadir = cache / "datasets"
+def _fetch_and_unpack(fname, urls, cache_dir, extracted, md5, seconds) -> Path:
+    datadir = cache_dir / "datasets"
     archive = datadir / fname
     failures = []
     for candidate in urls:
         try:
-            _download_checked(fname, candidate, cache, md5, seconds)
+            _download_checked(fname, candidate, cache_dir, md5, seconds)
             break
         except CourseDataError as error:
             if isinstance(error, DiskFullError):  # another address would not fit either
@@ -136,7 +141,7 @@ def _fetch_and_unpack(fname, urls, cache, extracted, md5, seconds) -> Path:
         keras.utils.get_file(
             fname,
             origin=candidate,
-            cache_dir=str(cache),
+            cache_dir=str(cache_dir),
             cache_subdir="datasets",
             extract=True,
         )
@@ -191,12 +196,12 @@ def verified_md5(extracted: Path) -> str | None:
 
 
 def _download_checked(
-    fname: str, url: str, cache: Path, md5: str | None, seconds: float
+    fname: str, url: str, cache_dir: Path, md5: str | None, seconds: float
 ) -> None:
-    """Puts a checked copy of ``url`` at ``cache/datasets/fname`` (kept if already there and good)."""
+    """Puts a checked copy of ``url`` at ``cache_dir/datasets/fname`` (kept if already there and good)."""
     import keras  # here, not at the top: reading local data should not load TensorFlow
 
-    archive = cache / "datasets" / fname
+    archive = cache_dir / "datasets" / fname
     # get_file has no timeout of its own; urllib takes the socket default for each
     # connection and each read, so a silent or stalled server raises instead of hanging.
     previous = socket.getdefaulttimeout()
@@ -208,7 +213,7 @@ def _download_checked(
             origin=url,
             file_hash=md5,
             hash_algorithm="md5" if md5 else "auto",
-            cache_dir=str(cache),
+            cache_dir=str(cache_dir),
             cache_subdir="datasets",
         )
     except ValueError as error:  # keras: the downloaded file's hash does not match

@@ -320,13 +320,13 @@ def _stamp(paths) -> list:
     return stamps
 
 
-def _store_path(root: Path, cache) -> Path | None:
-    from .sources import cache_dir
+def _store_path(root: Path, cache_dir) -> Path | None:
+    from . import sources
 
     try:
         folder = str(Path(root).resolve())
         return (
-            cache_dir(cache)
+            sources.cache_dir(cache_dir)
             / "checks"
             / f"{hashlib.sha1(folder.encode()).hexdigest()[:16]}.json"
         )
@@ -337,19 +337,19 @@ def _store_path(root: Path, cache) -> Path | None:
         return None
 
 
-def checked(root, jobs: dict, check, cache=None, workers: int = 8) -> dict:
+def checked(root, jobs: dict, check, cache_dir=None, workers: int = 8) -> dict:
     """``check(key)`` for every key of ``jobs``, remembered in the course cache.
 
     ``jobs`` maps each file's path relative to the data folder ``root`` (the key: two
     files never share one, as ``Cat/5.jpg`` and ``Dog/5.jpg`` would share a name) to the
     files whose versions the verdict depends on (a photo and its trimap). A verdict is
     reused only while those files are unchanged and it was made by this
-    ``CHECKER_VERSION``. The cache lives in ``cache`` (default ``COURSE_CACHE_DIR``),
+    ``CHECKER_VERSION``. The verdicts live in ``cache_dir`` (default ``COURSE_CACHE_DIR``),
     ``checks/`` below it; where it cannot be read or written, everything is checked.
     """
     if not jobs:
         return {}
-    store = _store_path(root, cache)
+    store = _store_path(root, cache_dir)
     known = {}
     if store is not None:
         try:

@@ -139,20 +139,20 @@ def pets_urls(base_url: str | None = None) -> list[str]:
 
 
 def download_pets(
-    base_url: str | None = None, cache=None, timeout: float | None = None
+    base_url: str | None = None, cache_dir=None, timeout: float | None = None
 ) -> PetsLayout:
     """Downloads and unpacks the two official archives once (md5-checked) into the cache.
 
     Each archive is tried at every address of :func:`pets_urls` until one gives the
     official file; ``timeout`` (default ``COURSE_DOWNLOAD_TIMEOUT``) ends a silent server.
     """
-    cache = sources.cache_dir(cache)
+    folder = sources.cache_dir(cache_dir)
     bases = pets_urls(base_url)
     folders = {
         fname: fetch_archive(
             fname,
             [b.rstrip("/") + "/" + fname for b in bases],
-            cache,
+            folder,
             md5,
             timeout=timeout,
         )
@@ -169,7 +169,7 @@ def download_pets(
 
 
 def locate_pets(
-    data_dir=None, base_url=None, cache=None
+    data_dir=None, base_url=None, cache_dir=None
 ) -> tuple[PetsLayout, sources.DataSource]:
     """The Pets files for this run: a local folder, generated data, or the official download."""
     synthetic = sources.wants_synthetic()  # checked first: a typo never passes unseen
@@ -182,12 +182,12 @@ def locate_pets(
     if synthetic:
         from .synthetic import make_synthetic_pets
 
-        folder = sources.cache_dir(cache) / "synthetic" / "oxford-iiit-pet"
+        folder = sources.cache_dir(cache_dir) / "synthetic" / "oxford-iiit-pet"
         make_synthetic_pets(folder)
         return find_layout(folder), sources.DataSource(
             "Oxford-IIIT Pet", "synthetic", folder
         )
-    layout = download_pets(base_url, cache)
+    layout = download_pets(base_url, cache_dir)
     verified = manifest.verified_archives(
         {
             "images.tar.gz": layout.images_dir.parent,
@@ -329,13 +329,13 @@ def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
 
 
 def build_index(
-    layout: PetsLayout, source=None, workers: int = 8, cache=None, trusted=None
+    layout: PetsLayout, source=None, workers: int = 8, cache_dir=None, trusted=None
 ) -> PetsIndex:
     """Every photo that is listed and that training can decode, with all its labels.
 
     Everything else (undecodable or oversized files, bad trimaps, malformed head-box
     XML, bad list lines) is left out and named in :meth:`PetsIndex.report`; the checks
-    are remembered per file in ``cache`` (default ``COURSE_CACHE_DIR``).
+    are remembered per file in ``cache_dir`` (default ``COURSE_CACHE_DIR``).
 
     ``trusted``, an :class:`utils.manifest.ArchiveManifest` (by default ``manifest.PETS``
     when ``source`` is an md5-verified download), skips the up-front decode: the
@@ -377,7 +377,7 @@ def build_index(
         root,
         {k: (p, trimap_of(p)) for k, p in by_key.items()},
         lambda k: check_photo_and_trimap(by_key[k], trimap_of(by_key[k])),
-        cache=cache,
+        cache_dir=cache_dir,
         workers=workers,
     )
     records, notes = [], {}
@@ -471,14 +471,14 @@ def _names_in(folder: Path) -> set[str]:
 
 
 def load_pets_index(
-    data_dir=None, base_url=None, cache=None, verbose=True
+    data_dir=None, base_url=None, cache_dir=None, verbose=True
 ) -> PetsIndex:
     """Locates the data (see :mod:`utils.sources`), indexes it and prints the one-line report.
 
-    ``cache`` is where downloads, generated data and the remembered file checks go.
+    ``cache_dir`` is where downloads, generated data and the remembered file checks go.
     """
-    layout, source = locate_pets(data_dir, base_url, cache)
-    index = build_index(layout, source, cache=cache)
+    layout, source = locate_pets(data_dir, base_url, cache_dir)
+    index = build_index(layout, source, cache_dir=cache_dir)
     if verbose:
         print(index.report())
     return index

@@ -233,12 +233,17 @@ def wants_synthetic() -> bool:
     )
 
 
-def cache_dir(cache=None) -> Path:
-    """A writable folder for downloads and generated data (absolute)."""
+def cache_dir(folder=None) -> Path:
+    """A writable folder for downloads and generated data (absolute).
+
+    ``folder`` (the loaders' ``cache_dir=``) or else ``COURSE_CACHE_DIR`` or else
+    ``~/.keras``. Not to be confused with the loaders' ``cache=``, which says how
+    ``tf.data`` keeps decoded examples (memory, ``"disk"`` or a folder of its own).
+    """
     variable = (
-        "COURSE_CACHE_DIR"  # named even for ``cache=``: the setting that moves it
+        "COURSE_CACHE_DIR"  # named even for ``cache_dir=``: the setting that moves it
     )
-    value = cache or setting("COURSE_CACHE_DIR") or Path.home() / ".keras"
+    value = folder or setting("COURSE_CACHE_DIR") or Path.home() / ".keras"
     path = absolute_folder(value, variable, must_exist=False)
     if path.exists() and not path.is_dir():
         raise bad_setting(
