@@ -12,14 +12,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "benchmarks"
-REAL_SAMPLES = ROOT.parent / "shared" / "data"
-PETS_SAMPLE = REAL_SAMPLES / "oxford-iiit-pet-sample"
 JSON_PREFIX = "BENCH_JSON "  # each measurement script prints exactly one line that starts with this
 
 if (
     str(ROOT) not in sys.path
 ):  # so that `import utils` works from `python benchmarks/<script>.py`
     sys.path.insert(0, str(ROOT))
+
+from tools.samples import DEFAULT as _SAMPLES_DEFAULT  # noqa: E402
+from tools.samples import samples_dir  # noqa: E402
+
+# The real samples: COURSE_SAMPLES_DIR, default ../shared/data (tools/samples.py); where
+# there are none, the benchmarks generate look-alikes.
+REAL_SAMPLES = samples_dir() or _SAMPLES_DEFAULT
+PETS_SAMPLE = REAL_SAMPLES / "oxford-iiit-pet-sample"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

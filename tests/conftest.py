@@ -3,9 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import samples
 from utils.synthetic import make_synthetic_dogs_cats, make_synthetic_pets
-
-REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -54,11 +53,14 @@ def synthetic_dogs_cats(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def real_data() -> Path:
-    if not REAL_DATA.is_dir():
+    """The real photo samples (COURSE_SAMPLES_DIR, default ../shared/data)."""
+    folder = samples.samples_dir()
+    if folder is None:
         pytest.skip(
-            f"real samples not found at {REAL_DATA} (they live beside the repository in CI)"
+            f"real samples not found at {samples.DEFAULT} (they live beside the "
+            f"repository in CI; {samples.VARIABLE} names another folder)"
         )
-    return REAL_DATA
+    return folder
 
 
 def pytest_addoption(parser):

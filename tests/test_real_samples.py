@@ -1,4 +1,5 @@
-"""Checks on the real samples in ../shared/data (skipped where that folder does not exist)."""
+"""Checks on the real samples (COURSE_SAMPLES_DIR, default ../shared/data; skipped where
+there are none)."""
 
 import numpy as np
 from PIL import Image

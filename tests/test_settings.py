@@ -123,7 +123,7 @@ def test_a_cache_dir_that_is_a_file_names_course_cache_dir(tmp_path, monkeypatch
 def _variables_read() -> set[str]:
     """Every COURSE_* environment variable the course reads."""
     names = set()
-    for path in [*ROOT.glob("utils/*.py"), ROOT / "tools" / "course.py"]:
+    for path in [*ROOT.glob("utils/**/*.py"), *ROOT.glob("tools/*.py")]:
         names |= set(re.findall(r"\bCOURSE_[A-Z_]+\b", path.read_text()))
     return names - {"COURSE_ROOT"}  # a notebook's Python variable, not a setting
 

@@ -15,12 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tools import samples
 from utils import dogs_cats, images, manifest, pets, sources
-
-DATA_README = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "README.md"
-)
-
 
 # --- the manifest against the documented quirks ---------------------------------------
 
@@ -46,9 +42,11 @@ def test_the_parser_of_the_readme_reads_shared_numbers():
 
 
 def test_manifest_lists_exactly_the_documented_quirks_of_the_official_pets():
-    if not DATA_README.exists():
-        pytest.skip(f"data README not found at {DATA_README}")
-    text = DATA_README.read_text()
+    folder = samples.samples_dir()  # COURSE_SAMPLES_DIR, default ../shared/data
+    readme = (folder or samples.DEFAULT) / "README.md"
+    if not readme.exists():
+        pytest.skip(f"data README not found at {readme}")
+    text = readme.read_text()
     documented = _documented_quirks(text)
     assert len(documented) == 15  # 8 Egyptian Mau + 2 Abyssinian + 2 corrupt + 3 grey
     assert manifest.PETS.quirk_names() == documented

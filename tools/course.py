@@ -27,7 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
-REAL_SAMPLES = ROOT.parent / "shared" / "data"
+# The real photo samples: COURSE_SAMPLES_DIR, else ../shared/data beside the repository,
+# read by tools/samples.py for this file, the tests and the benchmarks alike.
+sys.path.insert(0, str(ROOT / "tools"))
+from samples import samples_dir  # noqa: E402 - standard library only, like this file
+
 # The Colab leg: Colab's Python, TensorFlow and Keras (.ci/colab-constraints.txt), everything
 # else at the newest versions those allow.
 COLAB_PYTHON = "3.13"
@@ -223,12 +227,14 @@ def tool(name: str) -> Path:
 
 
 def notebook_env(scale: str) -> dict:
-    """Environment for running notebooks: the real samples where they exist, else generated data."""
+    """Environment for running notebooks: the real samples (``COURSE_SAMPLES_DIR``, see
+    tools/samples.py) where they exist, else generated data."""
     env = dict(os.environ, COURSE_SCALE=os.environ.get("COURSE_SCALE", scale))
     env.setdefault("COURSE_CACHE_DIR", str(ROOT / ".cache"))
     if "COURSE_DATA_DIR" not in env and "COURSE_DATA" not in env:
-        if REAL_SAMPLES.is_dir():
-            env["COURSE_DATA_DIR"] = str(REAL_SAMPLES)
+        samples = samples_dir(env)
+        if samples is not None:
+            env["COURSE_DATA_DIR"] = str(samples)
         else:
             env["COURSE_DATA"] = "synthetic"
     env.pop(
