@@ -233,3 +233,42 @@ def test_full_scale_estimate_counts_every_chapter_from_the_notebooks():
         assert e["mixed_float16_min"][0] >= low
     seg = chapters["2"]["fits"][0]
     assert seg["gmacs_per_image"] == 4.51  # the benchmark's count of the same model
+
+
+def test_precision_accuracy_model_is_chapter_7s_and_the_script_reports(
+    tmp_path, monkeypatch
+):
+    import precision_accuracy
+
+    monkeypatch.setenv("COURSE_DATA", "synthetic")  # the script's process inherits it
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    cells = json.loads(
+        (ROOT / "notebooks" / "07_what_convnets_learn.ipynb").read_text()
+    )["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    cell = next(s for s in sources if "def make_species_convnet" in s)
+    body = inspect.getsource(precision_accuracy.make_species_convnet)
+    body = body.split('"""', 2)[2]  # the docstring and the imports aside
+    body = re.sub(r"\n\s*(import|from) [^\n]*", "", body)
+
+    def normalized(code):
+        code = re.sub(r"#[^\n]*", "", code)  # comments
+        return re.sub(r"\s+", "", code).replace(",)", ")")
+
+    assert normalized(body) in normalized(cell)
+
+    done, result = run_script(
+        "benchmarks/precision_accuracy.py",
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--max-photos",
+        "32",
+        "--image-size",
+        "32",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [r["policy"] for r in result["runs"]] == ["float32", "mixed_bfloat16"]
+    for run in result["runs"]:
+        assert 0 <= run["test_accuracy"] <= 1 and run["seconds_per_epoch"] > 0

@@ -80,9 +80,10 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--full-scale-precision",
-        default="float32",
-        help="with --full-scale: the COURSE_PRECISION the notebooks run under (default "
-        "float32; mixed_float16 is what Colab's T4 gets, at full scale)",
+        default=None,
+        help="with --full-scale: one COURSE_PRECISION for every notebook (default: "
+        "mixed_float16, Colab's policy, for the chapters whose full-scale branches "
+        "differ most, float32 for the others; tests/test_full_scale.py)",
     )
     group.addoption(
         "--full-scale-report",
@@ -90,3 +91,31 @@ def pytest_addoption(parser):
         help="where the full-scale dry run writes its figures (JSON; default "
         ".cache/full-scale/full_scale_dry_run.json)",
     )
+
+
+def _is_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session):
+    """The dry run's results start empty (once, not on every xdist worker)."""
+    config = session.config
+    if config.getoption("--full-scale") and not _is_xdist_worker(config):
+        from test_full_scale import RESULTS
+
+        shutil.rmtree(RESULTS, ignore_errors=True)
+
+
+def pytest_sessionfinish(session):
+    """The dry run's table, once every worker has written its notebooks' figures."""
+    config = session.config
+    if not config.getoption("--full-scale") or _is_xdist_worker(config):
+        return
+    from test_full_scale import DEFAULT_REPORT, write_report
+
+    report = Path(config.getoption("--full-scale-report") or DEFAULT_REPORT)
+    table = write_report(report)
+    if table:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("\n" + table)

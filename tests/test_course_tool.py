@@ -1,7 +1,10 @@
-"""tools/course.py: the job runner (every job runs, each log is kept, any failure fails)
-and the installer (uv where it works, pip where it does not)."""
+"""tools/course.py: the installer (uv where it works, pip where it does not), the nbval
+legs, and the pytest-xdist plugin that groups the work and sets each leg's precision."""
 
 import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,50 +23,12 @@ def course(tmp_path, monkeypatch):
     return module
 
 
-def test_every_job_runs_and_each_failure_is_named(course, tmp_path, capsys):
-    ran = []
-
-    def passes(log):
-        ran.append("passes")
-        course.run(["true"], stdout=log)
-
-    def command_fails(log):
-        ran.append("command_fails")
-        course.run(["false"], stdout=log)
-
-    def raises(log):
-        ran.append("raises")
-        raise OSError("no space left")
-
-    def exits(log):
-        ran.append("exits")
-        raise SystemExit(3)
-
-    jobs = {"a": passes, "b": command_fails, "c": raises, "d": exits}
-    with pytest.raises(SystemExit) as stop:
-        course.run_jobs(jobs)
-    assert stop.value.code == 1
-    assert sorted(ran) == sorted(["passes", "command_fails", "raises", "exits"])
-    out = capsys.readouterr().out
-    assert "a: 통과 / passed" in out
-    assert "b: 실패 / FAILED (1)" in out and "d: 실패 / FAILED (3)" in out
-    assert "OSError: no space left" in out  # the traceback is in the printed log
-    for name in ("b", "c", "d"):
-        assert name in out.split("실패한 작업 / failed:")[1]
-    assert len(list((tmp_path / ".cache" / "ci-logs").glob("*.log"))) == 4
-
-
-def test_all_passing_jobs_return_normally(course, capsys):
-    course.run_jobs({"one": lambda log: course.run(["true"], stdout=log)})
-    assert "1 jobs in" in capsys.readouterr().out
-
-
 def test_the_pinned_uv_comes_from_requirements(course):
     pin = course.pinned_uv()
     assert pin is not None and pin.startswith("uv==") and pin.count(".") == 2
 
 
-def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
+def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch, capsys):
     fake_uv = tmp_path / "venv" / "bin" / "uv"
     fake_uv.parent.mkdir(parents=True)
     fake_uv.write_text("")
@@ -80,9 +45,8 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(course, "run", fake_run)
-    log = (tmp_path / "install.log").open("w")
 
-    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)
+    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"])
     assert tried[-1][:5] == [
         str(fake_uv),
         "pip",
@@ -93,7 +57,7 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
     assert tried[-1][-2:] == ["-r", "requirements.txt"] and not pip_calls
 
     exit_code["uv"] = 2  # uv cannot reach its index: pip installs the same
-    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"], log)
+    course.install(Path("/env/bin/python"), ["-r", "requirements.txt"])
     assert pip_calls == [
         [
             Path("/env/bin/python"),
@@ -105,78 +69,90 @@ def test_install_uses_uv_and_falls_back_to_pip(course, tmp_path, monkeypatch):
             "requirements.txt",
         ]
     ]
-    log.close()
-    assert "uv failed; pip installs" in (tmp_path / "install.log").read_text()
+    assert "uv failed; pip installs" in capsys.readouterr().out
 
     fake_uv.unlink()  # no uv at all: straight to pip
     tried.clear()
-    course.install(Path("/env/bin/python"), ["six"], None)
+    course.install(Path("/env/bin/python"), ["six"])
     assert not tried and pip_calls[-1][-1] == "six"
 
 
-def test_once_runs_for_the_first_job_and_shares_the_result(course, tmp_path, capsys):
-    calls = []
-
-    @course.once
-    def make_environment(log):
-        calls.append(log)
-        return "python3.13"
-
-    jobs = {f"job {i}": make_environment for i in range(4)}
-    course.run_jobs(jobs)
-    assert len(calls) == 1
-
-    @course.once
-    def no_python(log):
-        calls.append("tried")
-        raise SystemExit(1)  # as find_colab_python does without Python 3.13
-
-    with pytest.raises(SystemExit):
-        course.run_jobs({f"colab {i}": no_python for i in range(3)})
-    assert calls.count("tried") == 1
-    out = capsys.readouterr().out
-    assert all(f"colab {i}: 실패 / FAILED" in out for i in range(3))
-    assert out.count("failed in an earlier job") == 2
+def test_every_leg_runs_a_fresh_copy_of_every_notebook(course, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("01_a", "02_b"):
+        (notebooks / f"{name}.ipynb").write_text("{}")
+    stale = tmp_path / ".cache" / "nbval" / "colab" / "01_a" / "checkpoint.keras"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier run")
+    for leg in (*course.PINNED_LEGS, course.COLAB_LEG):
+        copies = course.notebook_copies(leg)
+        assert [c.relative_to(tmp_path / ".cache" / "nbval") for c in copies] == [
+            Path(leg, "01_a", "01_a.ipynb"),
+            Path(leg, "02_b", "02_b.ipynb"),
+        ]
+    assert not stale.exists()  # a leg never reads an earlier run's checkpoint
 
 
-def test_every_notebook_has_its_jobs(course, monkeypatch):
-    monkeypatch.setattr(course, "ROOT", ROOT)
-    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    # nbval: every notebook, the listed slow ones first
-    ordered = [p.name for p in course.nbval_notebooks()]
-    assert sorted(ordered) == notebooks
-    assert [name[:2] for name in ordered[: len(course.NBVAL_ORDER)]] == list(
-        course.NBVAL_ORDER
+def test_each_leg_states_its_policy():
+    sys.path.insert(0, str(ROOT))
+    from tests.nbval_legs import leg_policy
+
+    copy = Path(".cache/nbval/{}/01_a/01_a.ipynb")
+    assert leg_policy(Path(str(copy).format("pinned"))) == "float32"
+    assert leg_policy(Path(str(copy).format("colab"))) == "float32"
+    for policy in ("mixed_float16", "mixed_bfloat16"):
+        assert leg_policy(Path(str(copy).format(policy))) == policy
+
+
+def notebook(cells):
+    """A minimal notebook whose cells are checked by nbval (stored output ``expected``)."""
+
+    def cell(number, source, expected):
+        stream = {"name": "stdout", "output_type": "stream", "text": expected}
+        return {
+            "cell_type": "code",
+            "execution_count": number,
+            "id": f"cell{number}",
+            "metadata": {"tags": ["nbval-check-output"]},
+            "outputs": [stream] if expected else [],
+            "source": source,
+        }
+
+    return {
+        "cells": [cell(i, s, e) for i, (s, e) in enumerate(cells, start=1)],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+@pytest.mark.parametrize("leg", ["pinned", "mixed_bfloat16"])
+def test_a_leg_runs_under_its_policy_with_a_notebooks_cells_together(tmp_path, leg):
+    """The plugin in a real xdist session: a notebook's kernel sees its leg's
+    COURSE_PRECISION (whatever the caller set), and its cells share one kernel, as they
+    must: the second cell reads the first one's variable."""
+    expected = "float32" if leg == "pinned" else leg
+    paths = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / leg / name / f"{name}.ipynb"
+        path.parent.mkdir(parents=True)
+        cells = [
+            ("import os\nvalue = os.environ['COURSE_PRECISION']", ""),
+            ("print(value)", expected + "\n"),
+        ]
+        path.write_text(json.dumps(notebook(cells)))
+        paths.append(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup"]
+        + ["-p", "tests.nbval_legs", "--nbval-lax", "--nbval-current-env", "-q"]
+        + ["-p", "no:cacheprovider", "--rootdir", str(tmp_path)]
+        + [str(p) for p in paths],
+        cwd=ROOT,
+        env={**__import__("os").environ, "COURSE_PRECISION": "auto"},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
-    # the dry run: each notebook in exactly one part (a new chapter must join one)
-    parts = [part.split(",") for part, _ in course.DRY_RUN_PARTS]
-    for name in notebooks:
-        assert sum(name[:2] in part for part in parts) == 1, name
-    policies = {policy for _, policy in course.DRY_RUN_PARTS}
-    assert policies == {"float32", "mixed_float16"}  # Colab's policy at full scale
-
-
-@pytest.mark.parametrize(
-    "policy", ["float32", "mixed_float16", "mixed_bfloat16"], ids=str
-)
-def test_nbval_states_the_policy_whatever_the_cpu(
-    course, monkeypatch, tmp_path, policy
-):
-    """The legs that compare stored float32 outputs never run under ``auto``: a CPU
-    with bfloat16 instructions then gets the same verdicts as any other."""
-    monkeypatch.setattr(course, "ROOT", tmp_path)
-    notebook = tmp_path / "notebooks" / "01_x.ipynb"
-    notebook.parent.mkdir()
-    notebook.write_text("{}")
-    seen = {}
-    monkeypatch.setattr(
-        course, "run", lambda command, env=None, **kw: seen.update(env=env, cmd=command)
-    )
-    env = {"COURSE_PRECISION": "auto", "COURSE_SCALE": "smoke"}
-    if policy == "float32":
-        course.nbval("python", env, notebook)
-    else:
-        course.nbval("python", env, notebook, leg=policy, policy=policy)
-    assert seen["env"]["COURSE_PRECISION"] == policy
-    assert env["COURSE_PRECISION"] == "auto"  # the caller's environment is left alone
-    assert "--nbval-lax" in seen["cmd"]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "6 passed" in done.stdout

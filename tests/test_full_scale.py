@@ -5,7 +5,9 @@ the lecture's epochs and splits, Xception's ImageNet weights and their offline f
 checkpoint names, GPU-only branches that also run on a CPU. This runs all of it
 without the hours of training, with
 
-* ``COURSE_MAX_STEPS`` (``utils/step_cap.py``): every fit trains one epoch of one step
+* ``COURSE_MAX_STEPS`` (``tests/dry_run/step_cap.py``, installed in each kernel by an
+  IPython start-up file, so the student's ``utils`` carries no test double): every fit
+  trains one epoch of one step
   (one validation step) and every loader yields one batch;
 * ``COURSE_SEEDS=1``: each repeated comparison runs once (a chapter whose statistics
   need two seeds still gets two). Every seed runs the same code, so the other two would
@@ -53,7 +55,37 @@ PEAK_LIMIT_GB = COLAB_MEMORY_GB / 2
 NOTEBOOK_TIMEOUT_S = 1200
 CELL_TIMEOUT_S = 900
 
-RESULTS: dict[str, dict] = {}
+RESULTS = WORK / "results"  # one JSON file per notebook; the report reads them all
+# The chapters whose full-scale branches differ most from smoke scale run under what
+# Colab's T4 gets: 200x200 inputs (02), ImageNet Xception, its offline fallback and a
+# nested base (05, 07). The others run in float32: on a CPU float16 has no fast kernels,
+# and running every chapter under it would cost several times as much.
+MIXED_FLOAT16_CHAPTERS = ("02", "05", "07")
+
+
+def chapter_policy(path: Path, override: str | None = None) -> str:
+    """The COURSE_PRECISION a notebook's dry run uses (``override`` for every one)."""
+    if override:
+        return override
+    return "mixed_float16" if path.name[:2] in MIXED_FLOAT16_CHAPTERS else "float32"
+
+
+STARTUP = f"""# The dry run's step cap, installed before the notebook's first cell.
+import sys
+
+sys.path[:0] = [{str(ROOT / "tests" / "dry_run")!r}, {str(ROOT)!r}]
+import step_cap
+
+step_cap.install()
+"""
+
+
+def ipython_dir(folder: Path) -> Path:
+    """An IPython folder whose start-up file installs the step cap in every kernel."""
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-step-cap.py").write_text(STARTUP)
+    return folder
 
 
 def dry_run_env(
@@ -76,6 +108,7 @@ def dry_run_env(
         COURSE_DATA_DIR=str(data),
         COURSE_CACHE_DIR=str(cache),
         KERAS_HOME=str(keras_home),
+        IPYTHONDIR=str(ipython_dir(cache.parent / "ipython")),
         HTTP_PROXY=refused,
         HTTPS_PROXY=refused,
         http_proxy=refused,
@@ -103,11 +136,39 @@ def test_generated_data_is_large_enough_for_every_full_scale_split():
     assert synthetic.FULL_SCALE_DOGS_CATS_PER_CLASS >= per_class
 
 
+def test_the_start_up_file_installs_the_cap_before_utils_is_used(tmp_path):
+    """What each dry-run kernel runs first: afterwards fit, the loaders and the
+    gradient ascent are capped, while ``import utils`` alone patches nothing."""
+    probe = (
+        "import keras\nfrom utils import dogs_cats, explain, pets\n"
+        "print('fit' in vars(keras.Model), hasattr(pets.make_dataset, '__wrapped__'),"
+        " hasattr(dogs_cats.make_dataset, '__wrapped__'),"
+        " hasattr(explain.filter_patterns, '__wrapped__'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    for startup, expected in (
+        ("", "False False False False"),
+        (STARTUP, "True " * 3 + "True"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", startup + "\n" + probe],
+            cwd=tmp_path,
+            env={**env, "COURSE_MAX_STEPS": "1", "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split("\n")[-2] == expected
+
+
 def test_the_dry_run_environment_is_offline_and_capped(tmp_path):
     env = dry_run_env(tmp_path / "data", tmp_path / "cache", tmp_path / "keras")
     assert env["COURSE_SCALE"] == "full" and env["COURSE_MAX_STEPS"] == MAX_STEPS
     assert env["COURSE_SEEDS"] == SEEDS and env["COURSE_PRECISION"] == "float32"
     assert env["KERAS_HOME"] == str(tmp_path / "keras")
+    startup = Path(env["IPYTHONDIR"]) / "profile_default" / "startup"
+    assert "step_cap.install()" in (startup / "00-step-cap.py").read_text()
     assert env["https_proxy"] == env["HTTPS_PROXY"] == "http://127.0.0.1:9"
     assert "COURSE_DATA" not in env
 
@@ -128,16 +189,10 @@ def full_scale(request, tmp_path_factory):
     made_s = time.perf_counter() - start
     base = tmp_path_factory.mktemp("full-scale")
     (base / "keras-home").mkdir()
-    policy = request.config.getoption("--full-scale-precision")
-    # Under the repository, so the setup cell finds utils; one folder per policy, so
-    # that runs under two policies side by side never share a checkpoint.
-    workdir = WORK / "work" / policy
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = dry_run_env(data, base / "cache", base / "keras-home", policy)
     return {
-        "env": env,
-        "policy": policy,
-        "workdir": workdir,
+        "data": data,
+        "cache": base / "cache",
+        "keras_home": base / "keras-home",
         "data_seconds": round(made_s, 1),
     }
 
@@ -178,19 +233,41 @@ def test_only_picks_notebooks_by_prefix():
     assert all(chosen(p, None) for p in NOTEBOOKS)
 
 
+def test_colabs_policy_runs_the_branches_only_full_scale_takes():
+    policies = {p.name[:2]: chapter_policy(p) for p in NOTEBOOKS}
+    assert {policies[c] for c in MIXED_FLOAT16_CHAPTERS} == {"mixed_float16"}
+    assert set(policies.values()) == {"float32", "mixed_float16"}
+    assert {chapter_policy(p, "mixed_bfloat16") for p in NOTEBOOKS} == {
+        "mixed_bfloat16"
+    }
+
+
+@pytest.mark.spread  # each notebook is a process of its own: xdist may run them apart
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_at_full_scale(full_scale, path, request):
     if not chosen(path, request.config.getoption("--full-scale-only")):
         pytest.skip("not in --full-scale-only")
-    result = run_notebook(path, full_scale["workdir"], full_scale["env"])
-    RESULTS[path.name] = result
-    # Each figure is kept at once, so a run stopped half-way still leaves its numbers.
-    partial = WORK / f"partial-{os.getpid()}.json"
-    partial.write_text(json.dumps(RESULTS, indent=1, ensure_ascii=False) + "\n")
+    policy = chapter_policy(path, request.config.getoption("--full-scale-precision"))
+    env = dry_run_env(
+        full_scale["data"], full_scale["cache"], full_scale["keras_home"], policy
+    )
+    # Under the repository, so the setup cell finds utils; one folder per policy, so
+    # that runs under two policies side by side never share a checkpoint.
+    workdir = WORK / "work" / policy
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = run_notebook(path, workdir, env)
+    log = (WORK / "logs" / policy / f"{path.stem}.log").read_text()
+    assert "a dry run; datasets stop after" in log, (
+        f"{path.name}: the kernel ran without the step cap (IPython start-up file)"
+    )
+    result.update(policy=policy, data_seconds=full_scale["data_seconds"])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{path.stem}.json").write_text(json.dumps(result) + "\n")
     error = result.get("error")
     assert error is None, (
-        f"{path.name} stops at full scale: cell {error['cell']} (id {error['id']}) "
-        f"raised {error['ename']}: {error['evalue']}\n{error['source']}"
+        f"{path.name} stops at full scale ({policy}): cell {error['cell']} "
+        f"(id {error['id']}) raised {error['ename']}: {error['evalue']}\n"
+        f"{error['source']}"
     )
     assert result["peak_rss_mb"] / 1024 < PEAK_LIMIT_GB, (
         f"{path.name}: peak memory {result['peak_rss_mb'] / 1024:.1f} GB is not well "
@@ -198,34 +275,37 @@ def test_notebook_runs_at_full_scale(full_scale, path, request):
     )
 
 
-def test_report(full_scale, request, capsys):
-    """Prints the table and writes the figures (after the notebooks, so it runs last)."""
-    assert RESULTS, "no notebook ran"
+def write_report(report: Path) -> str | None:
+    """The table of every notebook's figures, written as JSON to ``report``; called once
+    the session ends (tests/conftest.py), when every worker has written its results."""
+    results = {
+        path.stem + ".ipynb": json.loads(path.read_text())
+        for path in sorted(RESULTS.glob("*.json"))
+    }
+    if not results:
+        return None
     rows = [
-        f"{name:<36} {r['seconds']:>7.1f} {r['cpu_seconds']:>7.1f} "
+        f"{name:<36} {r['policy']:<15} {r['seconds']:>7.1f} {r['cpu_seconds']:>7.1f} "
         f"{r['peak_rss_mb'] / 1024:>7.2f}  {'ok' if r['error'] is None else 'FAILED'}"
-        for name, r in RESULTS.items()
+        for name, r in results.items()
     ]
-    total = sum(r["seconds"] for r in RESULTS.values())
+    total = sum(r["seconds"] for r in results.values())
     table = "\n".join(
         [
             f"전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS={MAX_STEPS}, "
-            f"COURSE_SEEDS={SEEDS}, COURSE_PRECISION={full_scale['policy']})",
-            f"{'notebook':<36} {'wall s':>7} {'cpu s':>7} {'peak GB':>7}",
+            f"COURSE_SEEDS={SEEDS})",
+            f"{'notebook':<36} {'precision':<15} {'wall s':>7} {'cpu s':>7} "
+            f"{'peak GB':>7}",
             *rows,
-            f"{'total':<36} {total:>7.1f}   (data generated in "
-            f"{full_scale['data_seconds']:.1f} s)",
+            f"{'total':<52} {total:>7.1f}",
         ]
     )
-    report = Path(request.config.getoption("--full-scale-report") or DEFAULT_REPORT)
-    report.parent.mkdir(parents=True, exist_ok=True)
     from importlib.metadata import version  # not importing TensorFlow: 10 s saved
 
     figures = {
         "what": "every notebook at COURSE_SCALE=full on generated data, no network",
         "course_max_steps": int(MAX_STEPS),
         "course_seeds": int(SEEDS),
-        "course_precision": full_scale["policy"],
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": {
             "cpus": os.cpu_count(),
@@ -237,14 +317,13 @@ def test_report(full_scale, request, capsys):
             "tensorflow": version("tensorflow"),
             "keras": version("keras"),
         },
-        "data_seconds": full_scale["data_seconds"],
         "peak_limit_gb": round(PEAK_LIMIT_GB, 2),
         "total_seconds": round(total, 1),
-        "notebooks": RESULTS,
+        "notebooks": results,
     }
+    report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
-    with capsys.disabled():
-        print("\n" + table + f"\n-> {report}")
+    return table + f"\n-> {report}"
 
 
 # --- the runner: one notebook in this process's own kernel ----------------------------

@@ -160,3 +160,12 @@ def test_no_notebook_hides_an_nbval_marker_in_its_source():
             assert "NBVAL" not in source(cell), (
                 f"{path.name}: use the nbval-check-output tag"
             )
+
+
+def test_no_notebook_carries_test_machinery():
+    """The dry run's step cap lives in tests/dry_run and is installed by the harness;
+    a student's page shows none of it."""
+    for path in NOTEBOOKS:
+        for cell in code_cells(path):
+            text = source(cell)
+            assert "step_cap" not in text and "COURSE_MAX_STEPS" not in text, path.name

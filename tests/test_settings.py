@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from utils import config, dogs_cats, pets, precision, sources, step_cap
+from utils import config, dogs_cats, pets, precision, sources
 from utils.errors import CourseDataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _scale():
     return config.get_scale()
+
+
+def _max_steps():
+    """How utils reads COURSE_MAX_STEPS: the length of a loop written by hand."""
+    return config.get_scale("full").steps(10**6)
 
 
 def _seeds():
@@ -36,8 +41,8 @@ CASES = [
     ("COURSE_SEEDS", "two", _seeds, "1"),
     ("COURSE_SEEDS", "0", _seeds, "1"),
     ("COURSE_SEEDS", "1.5", _seeds, "1"),
-    ("COURSE_MAX_STEPS", "-3", step_cap.max_steps, "1"),
-    ("COURSE_MAX_STEPS", "many", step_cap.max_steps, "1"),
+    ("COURSE_MAX_STEPS", "-3", _max_steps, "1"),
+    ("COURSE_MAX_STEPS", "many", _max_steps, "1"),
     ("COURSE_PRECISION", "fp16", precision.requested_policy, "mixed_float16"),
     ("COURSE_DATA", "synth", sources.wants_synthetic, "synthetic"),
     ("COURSE_DATA", "download", sources.wants_synthetic, "synthetic"),
@@ -85,7 +90,8 @@ def test_a_typo_in_course_data_is_caught_even_with_a_data_folder(
         ("COURSE_DATA", "", False),
         ("COURSE_DOWNLOAD_TIMEOUT", " 90 ", 90.0),
         ("COURSE_DOWNLOAD_TIMEOUT", "", 60.0),
-        ("COURSE_MAX_STEPS", "", None),
+        ("COURSE_MAX_STEPS", "", 10**6),
+        ("COURSE_MAX_STEPS", "3", 3),
     ],
 )
 def test_good_values_and_blanks_are_read(monkeypatch, variable, value, expected):
@@ -94,7 +100,7 @@ def test_good_values_and_blanks_are_read(monkeypatch, variable, value, expected)
         "COURSE_SCALE": lambda: config.get_scale().name,
         "COURSE_DATA": sources.wants_synthetic,
         "COURSE_DOWNLOAD_TIMEOUT": sources.download_timeout,
-        "COURSE_MAX_STEPS": step_cap.max_steps,
+        "COURSE_MAX_STEPS": _max_steps,
     }[variable]
     assert read() == expected
 

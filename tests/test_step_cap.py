@@ -1,4 +1,6 @@
-"""COURSE_MAX_STEPS (utils/step_cap.py): inert unless set, and a cap on everything when set."""
+"""COURSE_MAX_STEPS: the dry run's step cap (tests/dry_run/step_cap.py) caps everything
+once installed, and the student's ``utils`` never installs it; ``Scale.steps`` gives
+loops written by hand their length."""
 
 import os
 import subprocess
@@ -10,9 +12,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import dogs_cats, pets, step_cap
+from utils import dogs_cats, explain, get_scale, pets
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "dry_run"))
+import step_cap  # noqa: E402 - the dry run's own module, not part of utils
+
 PROBE = (
     "import keras, utils\n"
     "from utils import dogs_cats, pets\n"
@@ -36,13 +41,10 @@ def probe(**env) -> str:
     return done.stdout.strip()
 
 
-def test_inert_unless_set():
+def test_importing_utils_patches_nothing_even_when_set():
     assert probe() == "False False False False"
-    assert probe(COURSE_MAX_STEPS="") == "False False False False"
-
-
-def test_importing_utils_installs_it_when_set():
-    assert probe(COURSE_MAX_STEPS="2") == "True True True True"
+    assert probe(COURSE_MAX_STEPS="2") == "False False False False"
+    assert not (ROOT / "utils" / "step_cap.py").exists()
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
@@ -52,11 +54,12 @@ def test_a_bad_value_is_refused(monkeypatch, value):
         step_cap.max_steps()
 
 
-def test_hand_written_loops_are_limited_only_under_the_cap(monkeypatch):
+def test_hand_written_loops_take_their_length_from_the_scale(monkeypatch):
     monkeypatch.delenv(step_cap.VARIABLE, raising=False)
-    assert step_cap.limit(1890) == 1890
+    scale = get_scale("full")
+    assert scale.steps(1890) == 1890
     monkeypatch.setenv(step_cap.VARIABLE, "2")
-    assert step_cap.limit(1890) == 2 and step_cap.limit(1) == 1
+    assert scale.steps(1890) == 2 and scale.steps(1) == 1
 
 
 @pytest.fixture
@@ -141,6 +144,19 @@ def test_the_loaders_yield_at_most_the_cap(capped, synthetic_pets, synthetic_dog
     assert len(images) == min(64, len(records))  # one batch of load_arrays' 64
     photos = dogs_cats.load_dogs_cats_index(synthetic_dogs_cats, verbose=False).photos
     assert len(list(dogs_cats.make_dataset(photos, (16, 16), 4))) == 1
+
+
+def test_gradient_ascent_takes_at_most_the_cap(capped):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3, name="conv")]
+    )
+    uncapped = explain.filter_patterns.__wrapped__
+    capped_images, _ = explain.filter_patterns(model, "conv", [0, 1], (8, 8), steps=50)
+    one_step, _ = uncapped(model, "conv", [0, 1], (8, 8), steps=1)
+    fifty_steps, _ = uncapped(model, "conv", [0, 1], (8, 8), steps=50)
+    np.testing.assert_array_equal(capped_images, one_step)  # the cap is 1
+    assert not np.allclose(one_step, fifty_steps)
 
 
 def test_without_the_variable_the_functions_run_unchanged(synthetic_pets):

@@ -7,8 +7,8 @@
 Maintainers:
     python3 tools/course.py execute [NOTEBOOK ...]   # run notebooks in place, storing outputs
     python3 tools/course.py figures                  # redraw the book's figures
-    python3 tools/course.py dry-run [POLICY]         # the full-scale dry run alone (float32
-                                                     # unless POLICY is given); its
+    python3 tools/course.py dry-run [POLICY]         # the full-scale dry run alone (every
+                                                     # notebook under POLICY if given); its
                                                      # figures go to benchmarks/full_scale_dry_run.json
 
 Only the standard library is used here, so a fresh Python 3.11 can run it.
@@ -47,43 +47,21 @@ COLAB_PACKAGES = [
     "koreanize-matplotlib",
     "ipykernel",
     "pytest",
+    "pytest-xdist",
     "nbval",
     "pyyaml",
 ]
 
 
-# The full-scale dry run in parts of about equal time, each under a stated policy. The
-# chapters whose full-scale branches differ most (200x200 inputs in 02, ImageNet Xception,
-# its offline fallback and the nested base in 05 and 07) run under mixed_float16, what
-# Colab's T4 gets; the rest in float32. On a CPU float16 has no fast kernels, so running
-# every chapter under it would cost several times as much.
-DRY_RUN_PARTS = (
-    ("04,06", "float32"),
-    ("01,03", "float32"),
-    ("02", "mixed_float16"),
-    ("05,07", "mixed_float16"),
-)
-# The 16-bit policies a student's machine may use: each notebook runs once under each at
-# smoke scale, and nbval compares its checked cells (the tolerance verdicts among them)
-# with the float32 outputs committed in the notebook.
-MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
-# nbval runs each notebook as a job of its own, the slowest first (smoke scale, same run);
-# a notebook not named here runs after these.
-NBVAL_ORDER = ("06", "02", "04", "05", "03", "07", "01")
-
-
-def nbval_notebooks() -> list[Path]:
-    """Every notebook, in the order its nbval jobs start (NBVAL_ORDER first)."""
-
-    def rank(path: Path) -> tuple:
-        number = path.name[:2]
-        return (
-            (NBVAL_ORDER.index(number), "")
-            if number in NBVAL_ORDER
-            else (99, path.name)
-        )
-
-    return sorted((ROOT / "notebooks").glob("*.ipynb"), key=rank)
+# nbval legs: each runs a copy of every notebook (.cache/nbval/LEG/NAME/) under one
+# COURSE_PRECISION (tests/nbval_legs.py reads it from the folder name). The pinned and
+# Colab legs compare the checked cells with the float32 outputs committed in the
+# notebooks; the two mixed legs must print the same verdicts under a student's 16-bit
+# policy.
+PINNED_LEGS = ("pinned", "mixed_float16", "mixed_bfloat16")
+COLAB_LEG = "colab"
+NBVAL_OPTIONS = ["--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=900"]
+WORKERS = 2  # the CI machine's cores
 
 
 def venv_python() -> Path:
@@ -98,7 +76,7 @@ def pinned_uv() -> str | None:
     return None
 
 
-def install(python: Path, args: list, log=None) -> None:
+def install(python: Path, args: list) -> None:
     """``pip install ARGS`` into the environment of ``python``, with uv where .venv has it
     (about 15 s for the whole of requirements.txt, against about 110 s with pip). Should
     uv fail (it reads its own index settings, not pip's), pip installs the same."""
@@ -109,15 +87,14 @@ def install(python: Path, args: list, log=None) -> None:
         # TensorFlow's modules again: about 10 s more per notebook.
         command = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
         command += ["--python", python, *args]
-        if run(command, stdout=log, check=False) == 0:
+        if run(command, check=False) == 0:
             return
         print(
             "경고/warning: uv 설치가 실패해 pip 으로 다시 설치합니다. "
             "uv failed; pip installs the same packages instead.",
-            file=log or sys.stdout,
             flush=True,
         )
-    run([python, "-m", "pip", "install", "--quiet", *args], stdout=log)
+    run([python, "-m", "pip", "install", "--quiet", *args])
 
 
 def ensure_environment() -> None:
@@ -148,76 +125,44 @@ def ensure_environment() -> None:
     stamp.write_text(wanted)
 
 
-def find_colab_python() -> Path:
-    """Python 3.13 for the Colab leg: COURSE_COLAB_PYTHON, then PATH, then pyenv. Never another version."""
-    candidates = [
-        os.environ.get("COURSE_COLAB_PYTHON"),
-        shutil.which(f"python{COLAB_PYTHON}"),
-    ]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(
-        str(p)
-        for p in pyenv_root.glob(f"versions/{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}")
-    )
-    for candidate in filter(None, candidates):
-        version = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-        )
-        if version.stdout.strip() == COLAB_PYTHON:
-            return Path(candidate)
-    print(
-        f"오류/error: Colab 버전 검사에 필요한 Python {COLAB_PYTHON}을 찾지 못했습니다. "
-        f"pyenv install {COLAB_PYTHON} 또는 COURSE_COLAB_PYTHON=/경로/python{COLAB_PYTHON} 로 지정하세요.\n"
-        f"The Colab leg needs Python {COLAB_PYTHON} and will not run on another version; "
-        f"install it (pyenv install {COLAB_PYTHON}) or set COURSE_COLAB_PYTHON."
-    )
-    sys.exit(1)
-
-
-def ensure_colab_environment(log=None) -> Path:
-    """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the constraints change.
-    ``log``: an open file for the commands' output (as in :func:`run`)."""
+def ensure_colab_environment() -> Path:
+    """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the
+    constraints change. uv finds Python 3.13 (``COURSE_COLAB_PYTHON`` names one by path)
+    and never uses another version: without it the Colab leg fails."""
     python = COLAB_VENV / "bin" / "python"
+    wanted_python = os.environ.get("COURSE_COLAB_PYTHON") or COLAB_PYTHON
     if not python.exists():
-        print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}", file=log)
-        run([find_colab_python(), "-m", "venv", COLAB_VENV], stdout=log)
+        print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}")
+        uv = VENV / "bin" / "uv"
+        made = uv.exists() and not run(
+            [uv, "venv", "--quiet", "--seed", "--python", wanted_python, COLAB_VENV],
+            check=False,
+        )
+        if not made:
+            print(
+                f"오류/error: Colab 버전 검사에 필요한 Python {COLAB_PYTHON}을 찾지 못했습니다. "
+                f"설치하거나(uv python install {COLAB_PYTHON}, pyenv install {COLAB_PYTHON}) "
+                f"COURSE_COLAB_PYTHON=/경로/python{COLAB_PYTHON} 로 지정하세요.\n"
+                f"The Colab leg needs Python {COLAB_PYTHON} and will not run on another "
+                f"version; install it or set COURSE_COLAB_PYTHON."
+            )
+            sys.exit(1)
     stamp = COLAB_VENV / ".constraints.sha256"
     wanted = hashlib.sha256(
         COLAB_CONSTRAINTS.read_bytes() + " ".join(COLAB_PACKAGES).encode()
     ).hexdigest()
     if not (stamp.exists() and stamp.read_text() == wanted):
-        install(python, ["-c", COLAB_CONSTRAINTS, *COLAB_PACKAGES], log)
+        install(python, ["-c", COLAB_CONSTRAINTS, *COLAB_PACKAGES])
         stamp.write_text(wanted)
     return python
 
 
-class CommandFailed(Exception):
-    """A command of a parallel job failed (its exit status is ``returncode``)."""
-
-    def __init__(self, returncode: int):
-        super().__init__(returncode)
-        self.returncode = returncode
-
-
-def run(command, env=None, stdout=None, check=True) -> int:
+def run(command, env=None, check=True) -> int:
     """Runs a command in the repository; a failure ends this script with its exit status.
-    ``stdout``: an open file that takes the command's output (both streams) instead, and
-    then a failure raises :class:`CommandFailed` for the job that owns the file.
     ``check=False``: a failure only returns its exit status, for the caller to handle."""
-    line = "$ " + " ".join(str(c) for c in command)
-    print(line, file=stdout or sys.stdout, flush=True)
-    result = subprocess.run(
-        [str(c) for c in command],
-        cwd=ROOT,
-        env=env,
-        stdout=stdout,
-        stderr=subprocess.STDOUT if stdout else None,
-    )
+    print("$ " + " ".join(str(c) for c in command), flush=True)
+    result = subprocess.run([str(c) for c in command], cwd=ROOT, env=env)
     if result.returncode and check:
-        if stdout is not None:
-            raise CommandFailed(result.returncode)
         sys.exit(result.returncode)
     return result.returncode
 
@@ -255,190 +200,84 @@ def lint() -> None:
 
 
 def test() -> None:
-    """Lint, then jobs on two workers (the machine's two cores), one compute thread each:
-    the full-scale dry run in three parts, the unit tests (with the book's checks:
-    tests/test_book.py builds it with warnings as errors), and nbval on each notebook,
-    once on Colab's versions and once on the pinned versions. The longest jobs go first
-    and the short notebook jobs fill in, so the two workers end close together.
+    """Lint, then two pytest sessions, each spread over the machine's cores by
+    pytest-xdist (one compute thread per worker, so two workers do not fight over two
+    cores):
 
-    Each job writes its own log under .cache/ci-logs/ and the log is printed when the job
-    ends; the command fails if any job fails.
+    1. the pinned environment: the unit tests (with the book's checks:
+       tests/test_book.py builds it with warnings as errors), the full-scale dry run
+       (tests/test_full_scale.py) and nbval on every notebook in three legs: float32,
+       mixed_float16 and mixed_bfloat16;
+    2. Colab's environment (Python 3.13, .ci/colab-constraints.txt): nbval on every
+       notebook in float32.
+
+    A notebook's cells stay on one worker (they share a kernel); every other test file
+    is a unit of its own, except the dry run's notebooks, which spread one by one.
+    The command fails if any test fails.
     """
     lint()
-    # One compute thread per job: two jobs on two cores then do not fight over them (on
-    # this 2-core machine the CI used 49 CPU minutes with TensorFlow's default threads,
-    # much of it in switching between them).
     os.environ.update(
         TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS="1"
     )
     env = notebook_env("smoke")
     source = env.get("COURSE_DATA_DIR") or env.get("COURSE_DATA")
     print(f"노트북 검사 / notebooks at scale {env['COURSE_SCALE']}, data: {source}")
-    # Before the parallel jobs: the notebook jobs then find the data (generated, when
-    # there are no real samples) and its checks ready, and never write them at once.
+    # Before the workers start: they then find the data (generated, when there are no
+    # real samples) and its checks ready, and never write them at once.
     index_both = (
         "from utils import dogs_cats, pets; "
         "pets.load_pets_index(verbose=False); dogs_cats.load_dogs_cats_index(verbose=False)"
     )
     run([venv_python(), "-c", index_both], env=env)
-
-    def unit_tests(log):
-        run([venv_python(), "-m", "pytest", "--durations=8", "tests"], stdout=log)
-
-    @once
-    def colab_python(log):
-        python = ensure_colab_environment(log)
-        versions = (
-            "import sys, tensorflow, keras; print('Python', sys.version.split()[0], "
-            "'| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"
-        )
-        run([python, "-c", versions], stdout=log)
-        return python
-
-    def notebook_job(notebook, leg):
-        if leg == "colab":
-            return lambda log: nbval(colab_python(log), env, notebook, log, leg)
-        if leg in MIXED_POLICIES:
-            return lambda log: nbval(venv_python(), env, notebook, log, leg, leg)
-        return lambda log: nbval(venv_python(), env, notebook, log, leg)
-
-    def dry_run(only, policy):
-        name = f"dry-run-{only.replace(',', '-')}-{policy}.json"
-        report = ROOT / ".cache" / "full-scale" / name
-        return lambda log: full_scale_dry_run(report, log, only, policy)
-
-    jobs = {
-        f"전체 규모 시험 실행 / full-scale dry run ({part}, {policy})": dry_run(
-            part, policy
-        )
-        for part, policy in DRY_RUN_PARTS
-    }
-    jobs["단위 테스트 / unit tests"] = unit_tests
-    legs = {
-        "colab": "Colab 버전 / Colab's versions",
-        "pinned": "고정 버전 / pinned",
-        **{policy: f"고정 버전, {policy}" for policy in MIXED_POLICIES},
-    }
-    for notebook in nbval_notebooks():
-        for leg, words in legs.items():
-            jobs[f"노트북 / notebook {notebook.stem}, {words}"] = notebook_job(
-                notebook, leg
-            )
-    run_jobs(jobs)
-
-
-def once(function):
-    """``function(log)`` run by the first job that asks; the jobs that ask meanwhile wait,
-    and every later one gets the same result, or the same failure (Colab's environment,
-    made once for its seven notebook jobs)."""
-    import threading
-
-    lock, outcome = threading.Lock(), {}
-
-    def first_time(log):
-        with lock:
-            if not outcome:
-                try:
-                    outcome["result"] = function(log)
-                except BaseException as failure:  # SystemExit: no Python 3.13
-                    outcome["failure"] = failure
-                    raise
-        if "failure" in outcome:
-            print("(앞의 작업에서 실패 / failed in an earlier job)", file=log)
-            raise outcome["failure"]
-        return outcome["result"]
-
-    return first_time
-
-
-def run_jobs(jobs: dict, workers: int = 2) -> None:
-    """Runs ``name -> job(log)`` functions on ``workers`` threads; each job's commands write
-    to its own log, printed whole when the job ends. Exits with an error if any failed."""
-    import time
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    logs = ROOT / ".cache" / "ci-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-
-    def timed(index: int, name: str, job) -> tuple[str, float, int, Path]:
-        path = logs / f"{index}.log"
-        begin = time.perf_counter()
-        with path.open("w") as log:
-            try:
-                job(log)
-                status = 0
-            except CommandFailed as failure:
-                status = failure.returncode
-            # A helper that reports and exits itself (no Python 3.13 for the Colab leg).
-            except SystemExit as stop:
-                status = stop.code if isinstance(stop.code, int) and stop.code else 1
-            except Exception:  # anything else still ends as this job's failure, logged
-                import traceback
-
-                traceback.print_exc(file=log)
-                status = 1
-        return name, time.perf_counter() - begin, status, path
-
-    failed = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(timed, i, name, job)
-            for i, (name, job) in enumerate(jobs.items())
-        ]
-        for future in as_completed(futures):
-            name, seconds, status, path = future.result()
-            verdict = "통과 / passed" if status == 0 else f"실패 / FAILED ({status})"
-            print(
-                f"\n===== {name}: {verdict}, {seconds / 60:.1f} min =====", flush=True
-            )
-            print(path.read_text(), flush=True)
-            if status:
-                failed.append(name)
-    minutes = (time.perf_counter() - started) / 60
-    print(
-        f"\n작업 {len(jobs)}개, {minutes:.1f}분 / {len(jobs)} jobs in {minutes:.1f} min"
+    copies = [copy for leg in PINNED_LEGS for copy in notebook_copies(leg)]
+    # The dry run first: its notebooks are the longest items, and xdist hands out work
+    # in collection order. (Files, not the folder: given a folder and one of its own
+    # files, pytest collects only the file.)
+    dry_run = ROOT / "tests" / "test_full_scale.py"
+    unit_tests = sorted(set((ROOT / "tests").glob("test_*.py")) - {dry_run})
+    parallel_pytest(venv_python(), [dry_run, *unit_tests, *copies], env, "--full-scale")
+    colab_python = ensure_colab_environment()
+    versions = (
+        "import sys, tensorflow, keras; print('Python', sys.version.split()[0], "
+        "'| TensorFlow', tensorflow.__version__, '| Keras', keras.__version__)"
     )
-    if failed:
-        print("실패한 작업 / failed: " + ", ".join(failed))
-        sys.exit(1)
+    run([colab_python, "-c", versions])
+    parallel_pytest(colab_python, notebook_copies(COLAB_LEG), env)
 
 
-def full_scale_dry_run(
-    report: Path | None = None, log=None, only: str = "", policy: str = "float32"
-) -> None:
+def notebook_copies(leg: str) -> list[Path]:
+    """A fresh copy of every notebook in .cache/nbval/LEG/NAME/: notebooks write
+    checkpoints beside themselves, and notebooks running side by side must not read
+    each other's."""
+    copies = []
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        folder = ROOT / ".cache" / "nbval" / leg / notebook.stem
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        copies.append(Path(shutil.copy2(notebook, folder / notebook.name)))
+    return copies
+
+
+def parallel_pytest(python, paths, env, *options) -> None:
+    """One pytest session over ``paths`` on :data:`WORKERS` xdist workers."""
+    command = [python, "-m", "pytest", "-n", WORKERS, "--dist", "loadgroup"]
+    command += ["-p", "tests.nbval_legs", *NBVAL_OPTIONS, *options]
+    command += ["--durations=20", "-p", "no:cacheprovider", *paths]
+    run(command, env=env)
+
+
+def full_scale_dry_run(report: Path, policy: str | None = None) -> None:
     """Every notebook at COURSE_SCALE=full with COURSE_MAX_STEPS, on generated data, offline
-    (tests/test_full_scale.py): a table of run time and peak memory per notebook.
-    ``log``: an open file for the output (as in :func:`run`); ``only``: name prefixes
-    (for example "01,02") to run only those notebooks; ``policy``: their COURSE_PRECISION."""
-    title = "전체 규모 시험 실행 / full-scale dry run (COURSE_MAX_STEPS)"
-    print(title, only, file=log or sys.stdout, flush=True)
-    command = [venv_python(), "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    (tests/test_full_scale.py): a table of run time and peak memory per notebook, on
+    this machine's cores. ``policy``: one COURSE_PRECISION for every notebook (default:
+    the dry run's own choice per chapter)."""
+    command = [venv_python(), "-m", "pytest", "-n", WORKERS, "--dist", "loadgroup"]
+    command += ["-p", "tests.nbval_legs", "-p", "no:cacheprovider", "-q"]
     command += ["tests/test_full_scale.py", "--full-scale"]
-    command += ["--full-scale-precision", policy]
-    if only:
-        command += ["--full-scale-only", only]
-    if report is not None:
-        command += ["--full-scale-report", report]
-    run(command, stdout=log)
-
-
-def nbval(
-    python, env, notebook: Path, log=None, leg: str = "pinned", policy="float32"
-) -> None:
-    """nbval on a copy of one notebook in .cache/nbval/LEG/NAME/: notebooks write
-    checkpoints beside themselves, and jobs running side by side must not read each
-    other's. ``policy`` is the COURSE_PRECISION the notebook runs under: float32 unless
-    a mixed run is asked for, so that the verdicts compared are the same on every CPU."""
-    env = dict(env, COURSE_PRECISION=policy)
-    folder = ROOT / ".cache" / "nbval" / leg / notebook.stem
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    copy = folder / notebook.name
-    shutil.copy2(notebook, copy)
-    command = [python, "-m", "pytest", "--nbval-lax", "--nbval-current-env"]
-    command += ["--nbval-cell-timeout=900", "--durations=3", "-p", "no:cacheprovider"]
-    run([*command, copy], env=env, stdout=log)
+    command += ["--full-scale-report", report]
+    if policy:
+        command += ["--full-scale-precision", policy]
+    run(command)
 
 
 def execute(notebooks) -> None:
@@ -482,10 +321,8 @@ def main(argv) -> None:
     elif argv[0] == "execute":
         execute(argv[1:])
     elif argv[0] == "dry-run":
-        policy = argv[1] if len(argv) > 1 else "float32"
-        full_scale_dry_run(
-            ROOT / "benchmarks" / "full_scale_dry_run.json", policy=policy
-        )
+        policy = argv[1] if len(argv) > 1 else None
+        full_scale_dry_run(ROOT / "benchmarks" / "full_scale_dry_run.json", policy)
     else:
         run([venv_python(), "book/figures/make_figures.py"])
 

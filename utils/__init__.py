@@ -23,11 +23,4 @@ warnings.filterwarnings("ignore", message="`shuffle=True` was passed")
 from .config import Scale, describe_run, get_scale
 from .errors import CourseDataError
 
-# COURSE_MAX_STEPS caps training and the loaders for the tests' full-scale dry run
-# (utils/step_cap.py). Unless it is set, nothing is installed and nothing changes.
-if os.environ.get("COURSE_MAX_STEPS", "").strip():
-    from . import step_cap
-
-    step_cap.install()
-
 __all__ = ["CourseDataError", "Scale", "describe_run", "get_scale"]

@@ -44,6 +44,12 @@ class Scale:
         )
         return list(range(max(count, fewest)))
 
+    def steps(self, wanted: int) -> int:
+        """How many steps a loop written by hand runs: ``wanted``, or at most
+        ``COURSE_MAX_STEPS`` when it is set (a quick pass through a chapter)."""
+        cap = positive_int_from_env("COURSE_MAX_STEPS")
+        return wanted if cap is None else min(wanted, cap)
+
     @property
     def pets_image_size(self) -> tuple[int, int]:
         side = self.pick(200, 96, 64)

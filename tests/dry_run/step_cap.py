@@ -1,9 +1,12 @@
-"""A step cap for dry runs: ``COURSE_MAX_STEPS=N`` makes every notebook finish quickly.
+"""The full-scale dry run's step cap: ``COURSE_MAX_STEPS=N`` makes every notebook finish
+quickly.
 
-The tests run every notebook at ``COURSE_SCALE=full`` with the cap set, so that each
-full-scale branch runs (image sizes, batch sizes, the lecture's epochs as the code reads
-them, checkpoints, downloads and their fallbacks) without the hours of training.
-With ``COURSE_MAX_STEPS`` unset this module is never installed and nothing changes.
+tests/test_full_scale.py runs every notebook at ``COURSE_SCALE=full`` with the cap set,
+so that each full-scale branch runs (image sizes, batch sizes, the lecture's epochs as
+the code reads them, checkpoints, downloads and their fallbacks) without the hours of
+training. It is test machinery, not part of the student's ``utils``: the dry run's
+kernels import it at start-up (``--IPKernelApp.exec_lines``), before the notebook's
+first cell, and nothing else ever does.
 
 With ``COURSE_MAX_STEPS=N`` (a positive whole number):
 
@@ -18,8 +21,9 @@ With ``COURSE_MAX_STEPS=N`` (a positive whole number):
 * ``keras.Model.evaluate`` reads at most N batches;
 * ``keras.Model.train_on_batch`` takes at most N real steps per model; later calls (a
   timing loop, say) return the last real step's result without training;
-* a loop a notebook writes by hand over a number of steps (not over a dataset) asks
-  :func:`limit` for its length: the number it wants, or at most N under the cap;
+* ``utils.explain.filter_patterns`` takes at most N gradient-ascent steps;
+* a loop a notebook writes by hand over a number of steps takes its length from
+  ``Scale.steps`` (utils/config.py), which reads the same variable;
 * ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` run eagerly (``run_eagerly=True``): for one step,
   building the step's graph costs far more than the step (a 55-layer stack: about 25 CPU
   seconds against 6). The smoke-scale nbval runs keep checking the graph path.
@@ -35,7 +39,7 @@ import inspect
 import sys
 import weakref
 
-from .config import positive_int_from_env
+from utils.config import positive_int_from_env
 
 VARIABLE = "COURSE_MAX_STEPS"
 # One epoch: at full scale a single step of chapter 2's model (batch 64, 200x200) is about
@@ -50,13 +54,6 @@ _train_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def max_steps() -> int | None:
     """The cap from ``COURSE_MAX_STEPS``: None when unset or empty."""
     return positive_int_from_env(VARIABLE)
-
-
-def limit(steps: int) -> int:
-    """How many steps a hand-written loop runs: ``steps``, or at most the cap when
-    ``COURSE_MAX_STEPS`` is set (a dry run)."""
-    cap = max_steps()
-    return steps if cap is None else min(steps, cap)
 
 
 def cap_dataset(ds, steps: int | None = None):
@@ -206,17 +203,25 @@ def _capped_loader(original):
     return make_dataset
 
 
+def _capped_ascent(original):
+    @functools.wraps(original)
+    def filter_patterns(*args, **kwargs):
+        bound = inspect.signature(original).bind(*args, **kwargs)
+        bound.arguments["steps"] = min(bound.arguments["steps"], max_steps())
+        return original(*bound.args, **bound.kwargs)
+
+    return filter_patterns
+
+
 def install() -> bool:
     """Installs the cap when ``COURSE_MAX_STEPS`` is set; returns whether it is installed.
-
-    Called by ``utils/__init__.py``; safe to call again (it installs once).
-    """
+    Safe to call again (it installs once)."""
     steps = max_steps()
     if steps is None or _installed:
         return bool(_installed)
     import keras
 
-    from . import dogs_cats, pets
+    from utils import dogs_cats, explain, pets
 
     targets = [
         (keras.Model, "fit", _capped_fit),
@@ -225,6 +230,7 @@ def install() -> bool:
         (keras.Model, "predict", _eager_predict),
         (pets, "make_dataset", _capped_loader),
         (dogs_cats, "make_dataset", _capped_loader),
+        (explain, "filter_patterns", _capped_ascent),
     ]
     for owner, name, wrap in targets:
         original = getattr(owner, name)
