@@ -95,25 +95,13 @@ def lecture_arrays(records, image_size):
 
 
 def records_of(data: Path, count: int):
-    """The first ``count`` photos of a benchmark folder (all valid by construction), unchecked."""
+    """The first ``count`` photos of a benchmark folder, indexed as the course indexes a
+    local folder: training then decodes them as a student's run does (the index's checks
+    are remembered, so only the first run decodes every file up front)."""
     from utils import pets
 
-    layout = pets.find_layout(data)
-    labels = pets.parse_list_file(layout.annotations_dir / "list.txt")
-    names = sorted(labels)[:count]
-    return [
-        pets.PetRecord(
-            name=n,
-            image_path=str(layout.images_dir / f"{n}.jpg"),
-            trimap_path=str(layout.annotations_dir / "trimaps" / f"{n}.png"),
-            breed=pets.breed_of(n),
-            class_id=labels[n][0],
-            species=pets.SPECIES_NAMES[labels[n][1] - 1],
-            split="",
-            head_box=None,
-        )
-        for n in names
-    ]
+    index = pets.build_index(pets.find_layout(data))
+    return sorted(index.records, key=lambda r: r.name)[:count]
 
 
 def random_arrays(count: int, image_size, model_name: str):

@@ -533,3 +533,24 @@ def test_a_file_changed_after_indexing_is_named_mid_epoch(pets_copy):
         pets.load_mask(
             record.trimap_path, (8, 8)
         )  # values outside 1..3 never become a mask
+
+
+def test_records_made_by_hand_are_checked_as_training_reads_them(
+    synthetic_pets, tmp_path, capfd, monkeypatch
+):
+    # Two decode paths only: a record without the index's fingerprints is guarded.
+    from dataclasses import replace
+
+    monkeypatch.setattr(images, "TRAINING_SKIPS", {})
+    folder = Path(shutil.copytree(synthetic_pets, tmp_path / "pets"))
+    index = pets.build_index(pets.find_layout(folder))
+    assert all(r.decode_checked for r in index.records)
+    by_hand = [
+        replace(r, image_fingerprint=None, trimap_fingerprint=None)
+        for r in index.records[:8]
+    ]
+    assert not any(r.decode_checked for r in by_hand)
+    Path(by_hand[2].image_path).write_bytes(b"\xff\xd8\xff\xe0 cut")
+    x, y = next(iter(pets.make_dataset(by_hand, (16, 16), 64)))
+    assert x.shape[0] == y.shape[0] == 7
+    assert "skipped in training: images/" in capfd.readouterr().err

@@ -277,8 +277,7 @@ def test_dogs_cats_photos_no_index_decoded_are_guarded(
         dogs_cats.Photo(
             p.path.replace(str(synthetic_dogs_cats), str(folder)),
             p.label,
-            p.number,
-            decode_checked=False,
+            p.number,  # no fingerprint: no index decoded it
         )
         for p in dogs_cats.build_index(synthetic_dogs_cats).photos[:10]
     ]

@@ -32,11 +32,14 @@ class Photo:
     path: str
     label: int  # 0 cat, 1 dog
     number: int  # the N in cat.N.jpg or Cat/N.jpg
-    fingerprint: int | None = (
-        None  # of the bytes the index checked (None: made by hand)
-    )
-    # False: no index decoded it; training checks it as it reaches it and skips it if bad.
-    decode_checked: bool = True
+    # Of the bytes the index decoded and checked. None where no index decoded the photo
+    # (made by hand): training then checks it as it reaches it and skips it if bad.
+    fingerprint: int | None = None
+
+    @property
+    def decode_checked(self) -> bool:
+        """Whether an index decoded the photo (and kept its fingerprint)."""
+        return self.fingerprint is not None
 
 
 class Splits(dict):
@@ -288,28 +291,30 @@ def make_dataset(
     ``cache`` as in :func:`utils.pets.make_dataset`: ``True`` (default) keeps the resized
     photos as uint8 in memory after the first full pass (about 97 KB a photo at
     180x180), ``"disk"`` or a folder keeps them in a file, ``False`` decodes every epoch;
-    every choice gives the same numbers. Photos no index decoded (``decode_checked``
-    False) are checked as training reaches them: a bad one is skipped and named.
+    every choice gives the same numbers. Photos an index decoded are decoded as it
+    checked them (a file changed since stops with its name); photos no index decoded
+    (``decode_checked`` False) are checked as training reaches them: a bad one is
+    skipped and named, never raised.
     """
     import tensorflow as tf
 
     paths = [p.path for p in photos]
     labels = np.array([p.label for p in photos], np.int32)
-    expected = np.array(
-        [-1 if p.fingerprint is None else p.fingerprint for p in photos], np.int64
-    )
-    guarded = not all(getattr(p, "decode_checked", True) for p in photos)
-    ds = tf.data.Dataset.from_tensor_slices((paths, expected, labels))
+    guarded = not all(getattr(p, "decode_checked", False) for p in photos)
+    columns = {"path": paths, "label": labels}
+    if not guarded:  # every photo carries the fingerprint its index took
+        columns["fingerprint"] = np.array([p.fingerprint for p in photos], np.int64)
+    ds = tf.data.Dataset.from_tensor_slices(columns)
     if shuffle:  # the cheap file list, before decoding
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
 
-    def decode(path, fingerprint, label):  # the decoder the index checked it with
-        if guarded:
-            image, _, ok = images.guarded_decode(path)
-        else:
-            image = images.decode_photo(images.read_unchanged(path, fingerprint))
-            ok = tf.constant(True)
-        return images.resize_photo_uint8(image, image_size), label, ok
+    def decode(row):
+        if guarded:  # the index's checks, as training reaches the file
+            image, _, ok = images.guarded_decode(row["path"])
+        else:  # the decoder the index checked it with
+            data = images.read_unchanged(row["path"], row["fingerprint"])
+            image, ok = images.decode_photo(data), tf.constant(True)
+        return images.resize_photo_uint8(image, image_size), row["label"], ok
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     key = ("dogs_cats", list(image_size), [(p.path, p.fingerprint) for p in photos])

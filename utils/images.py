@@ -104,12 +104,13 @@ def fingerprint(data):
 def read_unchanged(path, expected):
     """``tf.io.read_file(path)``, failing with the file's name if its bytes are not the ones checked.
 
-    ``expected`` < 0 means no fingerprint is known (records made by hand): nothing is compared.
+    ``expected``: the fingerprint the index took. A file no index decoded has none and is
+    read through :func:`guarded_decode` instead.
     """
     import tensorflow as tf
 
     data = tf.io.read_file(path)
-    same = tf.logical_or(expected < 0, tf.equal(fingerprint(data), expected))
+    same = tf.equal(fingerprint(data), expected)
     check = tf.debugging.Assert(
         same,
         [
@@ -450,9 +451,10 @@ def _guarded_check(photo_path, trimap_path, with_trimap):
 def guarded_decode(photo_path, trimap_path=None):
     """For a tf.data map: (photo uint8, trimap values uint8, ok) from the index's checks.
 
-    Used for files no index decoded up front (an md5-verified official archive). A file
-    that fails the check is not raised on: it gives ``ok = False`` (filter it out) and is
-    named once, so no file can stop an epoch. ``trimap_path`` None: photos only.
+    Used for files no index decoded up front (an md5-verified official archive, records
+    made by hand). A file that fails the check is not raised on: it gives ``ok = False``
+    (filter it out) and is named once, so no file can stop an epoch. ``trimap_path``
+    None: photos only.
     """
     import tensorflow as tf
 

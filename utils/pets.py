@@ -48,8 +48,10 @@ class PetsLayout:
 class PetRecord:
     """One labelled photo. ``head_box`` is normalized [xmin, ymin, xmax, ymax] or None.
 
-    The fingerprints are those of the bytes the index checked (None for a record made by
-    hand); training refuses, by name, a file whose bytes have changed since.
+    The fingerprints are those of the bytes the index decoded and checked; training
+    refuses, by name, a file whose bytes have changed since. None where no index decoded
+    the file (a verified official archive, a record made by hand): training then checks
+    it as it reaches it and skips it if bad.
     """
 
     name: str
@@ -62,9 +64,13 @@ class PetRecord:
     head_box: tuple[float, float, float, float] | None
     image_fingerprint: int | None = None
     trimap_fingerprint: int | None = None
-    # False: the index did not decode the files (a verified official archive, see
-    # utils.manifest); training then checks each as it reaches it and skips a bad one.
-    decode_checked: bool = True
+
+    @property
+    def decode_checked(self) -> bool:
+        """Whether an index decoded the photo and its trimap (and kept their fingerprints)."""
+        return (
+            self.image_fingerprint is not None and self.trimap_fingerprint is not None
+        )
 
 
 @dataclass
@@ -411,7 +417,7 @@ def build_index(
 
 
 def _record(path, trimap, labels, split_of, head_box, **checks) -> PetRecord:
-    """The record of one photo; ``checks``: the fingerprints, or ``decode_checked``."""
+    """The record of one photo; ``checks``: the fingerprints the index took, if any."""
     class_id, species = labels[path.stem]
     return PetRecord(
         name=path.stem,
@@ -431,8 +437,8 @@ def _trusted_index(
 ) -> PetsIndex:
     """:func:`build_index` for a verified archive: its known quirks by name, no decoding.
 
-    Records get ``decode_checked=False``, so :func:`make_dataset` checks each file with
-    the index's own checks as training reaches it.
+    Records get no fingerprints (``decode_checked`` False), so :func:`make_dataset`
+    checks each file with the index's own checks as training reaches it.
     """
     ann, notes, records = layout.annotations_dir, {}, []
     folder = layout.images_dir.name
@@ -457,9 +463,7 @@ def _trusted_index(
                 head_box = parse_head_box(xml)
             except ValueError as error:
                 skipped[xml.name] = str(error).split(": ", 1)[-1]
-        records.append(
-            _record(path, trimap, labels, split_of, head_box, decode_checked=False)
-        )
+        records.append(_record(path, trimap, labels, split_of, head_box))
     return PetsIndex(records, skipped, source, notes)
 
 
@@ -552,10 +556,6 @@ def _mask_from_values(values, path, image_size):
     return tf.cast(mask, tf.uint8) - 1
 
 
-def _fingerprints(values) -> np.ndarray:
-    return np.array([-1 if v is None else v for v in values], np.int64)
-
-
 def make_dataset(
     records,
     image_size=(200, 200),
@@ -584,10 +584,15 @@ def make_dataset(
     "breed" (official class id - 1), "box" (normalized head box; records without one
     are left out). One target gives (image, y); several give (image, {name: y}).
 
-    Each file is decoded by the same function the index checked it with; a file whose
-    bytes changed after indexing stops the epoch with its name. Records the index did
-    not decode (a verified official archive) are checked as training reaches them: a
-    file that fails is skipped and named (``utils.images.TRAINING_SKIPS``), never raised.
+    Two ways to decode, one for each kind of record; in neither can a bad file crash an
+    epoch:
+
+    - records an index decoded (they carry its fingerprints): the index already left out
+      every file training cannot decode, so the same TensorFlow decode runs in the graph;
+      a file whose bytes changed since stops the epoch with its name (index again);
+    - any other record (a verified official archive, whose index decodes nothing, or a
+      record made by hand): the index's own checks as training reaches the file; a file
+      that fails is skipped and named (``utils.images.TRAINING_SKIPS``), never raised.
     """
     import tensorflow as tf
 
@@ -602,21 +607,21 @@ def make_dataset(
         records = [r for r in records if r.head_box is not None]
     if not records:
         raise ValueError("no records to stream")
-    guarded = not all(getattr(r, "decode_checked", True) for r in records)
+    guarded = not all(getattr(r, "decode_checked", False) for r in records)
     columns = {
         "image": [r.image_path for r in records],
-        "image_fp": _fingerprints(r.image_fingerprint for r in records),
         "mask": [r.trimap_path for r in records],
-        "mask_fp": _fingerprints(r.trimap_fingerprint for r in records),
         "species": np.array(
             [SPECIES_NAMES.index(r.species) for r in records], np.int32
         ),
         "breed": np.array([r.class_id - 1 for r in records], np.int32),
         "box": np.array([r.head_box or (0, 0, 0, 0) for r in records], np.float32),
     }
-    wanted = ("image", "image_fp", *targets) + (
-        ("mask_fp",) if "mask" in targets else ()
-    )
+    wanted = ("image", *targets)
+    if not guarded:  # every record carries the fingerprints its index took
+        columns["image_fp"] = np.array([r.image_fingerprint for r in records], np.int64)
+        columns["mask_fp"] = np.array([r.trimap_fingerprint for r in records], np.int64)
+        wanted += ("image_fp", "mask_fp") if "mask" in targets else ("image_fp",)
     ds = tf.data.Dataset.from_tensor_slices({k: columns[k] for k in wanted})
 
     def decode(row):  # -> (uint8 photo, labels, ok)
