@@ -559,8 +559,10 @@ def compare_histories(
     mean with a band from the lowest to the highest seed.
     ``steps_per_epoch``: ``{name: updates per epoch}`` puts the number of weight
     updates on the x axis instead of epochs.
-    ``restored_epochs``: ``{name: epoch}`` marks the epoch each run kept; without
-    it no epoch is marked. ``ax``: draw into an existing axes.
+    ``restored_epochs``: ``{name: epoch}`` marks the epoch each run kept on its
+    curve; ``{name: [epoch per seed]}`` marks each seed's restored epoch at that
+    seed's own value (``None`` for a seed that kept its last weights: no mark).
+    Without it no epoch is marked. ``ax``: draw into an existing axes.
     """
     if not histories:
         raise ValueError("histories is empty")
@@ -589,11 +591,26 @@ def compare_histories(
             ax.fill_between(
                 x, low, high, color=line.get_color(), alpha=0.2, linewidth=0
             )
-        if restored_epochs and name in restored_epochs and not is_flat(mean):
-            epoch = restored_epochs[name]
+        marks = (restored_epochs or {}).get(name)
+        if isinstance(marks, (list, tuple)):  # one restored epoch per seed
+            if len(marks) != len(series):
+                raise ValueError(
+                    f"{len(marks)} restored epochs for the {len(series)} runs of {name!r}"
+                )
+            points = [
+                (epoch, values[epoch - 1])
+                for epoch, values in zip(marks, series)
+                if epoch is not None and not is_flat(values)
+            ]
+        elif marks is not None and not is_flat(mean):
+            points = [(marks, mean[marks - 1])]
+        else:
+            points = []
+        if points:
+            epochs, values = zip(*points)
             ax.plot(
-                [epoch * scale_x],
-                [mean[epoch - 1]],
+                np.array(epochs) * scale_x,
+                values,
                 marker="*",
                 markersize=12,
                 color=line.get_color(),
@@ -605,7 +622,21 @@ def compare_histories(
     ax.set_ylabel(_metric_label(metric))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    ax.legend()
+    handles, labels = ax.get_legend_handles_labels()
+    if any(ln.get_marker() == "*" for ln in ax.lines):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                markersize=12,
+                color="white",
+                markeredgecolor="black",
+                linestyle="none",
+            )
+        )
+        labels.append("복원한 에포크")
+    ax.legend(handles, labels)
     ax.set_title(title if title else f"{_metric_label(metric)} 비교")
     return fig
 
