@@ -209,7 +209,7 @@ def test_two_level_interval_is_wider_than_photo_only_when_seeds_disagree():
     assert both[1] - both[0] > 5 * (photo_only[1] - photo_only[0])
     comparison = compare_scores(diffs, 0.0, "A", "0")
     assert comparison.interval == both and not comparison.shown
-    assert comparison.verdict == "흩어짐 안 (평균은 A > 0, 구간이 0을 포함)"
+    assert comparison.verdict == "흩어짐 안: 평균은 A > 0, 구간이 0을 포함"
 
 
 def test_seeds_that_agree_give_the_photo_only_interval():
@@ -250,7 +250,7 @@ def test_one_seed_never_gives_shown():
     assert comparison.interval == (1.0, 1.0)  # excludes zero, but one run says nothing
     assert not comparison.shown
     assert "보임" not in comparison.verdict
-    assert comparison.verdict == "시드 1개라 흩어짐을 잴 수 없음 (평균은 A > B)"
+    assert comparison.verdict == "시드 1개라 흩어짐을 잴 수 없음: 평균은 A > B"
     assert np.isnan(comparison.spread)
     assert "| 흩어짐 잴 수 없음 | 시드 수 1" in comparison.line()
 
@@ -259,7 +259,7 @@ def test_verdict_names_the_higher_arm():
     low = compare_scores(np.zeros((3, 4)), np.ones((3, 4)), "가", "나")
     assert low.verdict == "보임: 가 < 나"
     tie = compare_scores(np.zeros((3, 4)), np.zeros((3, 4)), "가", "나")
-    assert tie.verdict == "흩어짐 안 (평균은 가 = 나, 구간이 0을 포함)"
+    assert tie.verdict == "흩어짐 안: 평균은 가 = 나, 구간이 0을 포함"
 
 
 def test_against_a_baseline_that_no_seed_changes():

@@ -162,10 +162,10 @@ class Comparison:
         """ "보임" where the interval excludes zero, else "흩어짐 안"; with one seed the
         spread cannot be measured and the difference is never called shown."""
         if self.n_seeds < 2:
-            return f"시드 1개라 흩어짐을 잴 수 없음 (평균은 {self.direction})"
+            return f"시드 1개라 흩어짐을 잴 수 없음: 평균은 {self.direction}"
         if self.shown:
             return f"보임: {self.direction}"
-        return f"흩어짐 안 (평균은 {self.direction}, 구간이 0을 포함)"
+        return f"흩어짐 안: 평균은 {self.direction}, 구간이 0을 포함"
 
     def line(self, label=None, digits: int = 3) -> str:
         """This comparison as one ``측정 요약`` line (every number from the runs)."""
