@@ -156,3 +156,22 @@ def test_a_leg_runs_under_its_policy_with_a_notebooks_cells_together(tmp_path, l
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "6 passed" in done.stdout
+
+
+def test_colab_python_comes_from_the_setting_then_pyenv_then_uv(
+    course, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COURSE_COLAB_PYTHON", "/opt/python3.13/bin/python3.13")
+    assert course.colab_python_requests() == ["/opt/python3.13/bin/python3.13"]
+    monkeypatch.delenv("COURSE_COLAB_PYTHON")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    for version in ("3.13.0", "3.12.1"):
+        found = tmp_path / "versions" / version / "bin" / f"python{version[:4]}"
+        found.parent.mkdir(parents=True)
+        found.write_text("")
+    # pyenv's 3.13 (uv does not see versions pyenv has not activated), then uv's own
+    # search for 3.13; never another version
+    assert course.colab_python_requests() == [
+        str(tmp_path / "versions" / "3.13.0" / "bin" / "python3.13"),
+        "3.13",
+    ]

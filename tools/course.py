@@ -125,18 +125,32 @@ def ensure_environment() -> None:
     stamp.write_text(wanted)
 
 
+def colab_python_requests() -> list[str]:
+    """What to ask uv for, in order: ``COURSE_COLAB_PYTHON`` when set (a path); else
+    any Python 3.13 that pyenv installed (its shims answer only for the active version,
+    so uv does not see the others), then "3.13" for uv to find or fetch itself."""
+    explicit = os.environ.get("COURSE_COLAB_PYTHON", "").strip()
+    if explicit:
+        return [explicit]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    pattern = f"versions/{COLAB_PYTHON}.*/bin/python{COLAB_PYTHON}"
+    return [*sorted(str(p) for p in pyenv_root.glob(pattern)), COLAB_PYTHON]
+
+
 def ensure_colab_environment() -> Path:
     """.venv-colab: Colab's Python, TensorFlow and Keras; reinstalled only when the
-    constraints change. uv finds Python 3.13 (``COURSE_COLAB_PYTHON`` names one by path)
-    and never uses another version: without it the Colab leg fails."""
+    constraints change. uv makes it with Python 3.13 (:func:`colab_python_requests`)
+    and never with another version: without one the Colab leg fails."""
     python = COLAB_VENV / "bin" / "python"
-    wanted_python = os.environ.get("COURSE_COLAB_PYTHON") or COLAB_PYTHON
     if not python.exists():
         print(f"Colab 버전 가상 환경 생성 / creating {COLAB_VENV.name}")
         uv = VENV / "bin" / "uv"
-        made = uv.exists() and not run(
-            [uv, "venv", "--quiet", "--seed", "--python", wanted_python, COLAB_VENV],
-            check=False,
+        made = uv.exists() and any(
+            not run(
+                [uv, "venv", "--quiet", "--seed", "--python", wanted, COLAB_VENV],
+                check=False,
+            )
+            for wanted in colab_python_requests()
         )
         if not made:
             print(
