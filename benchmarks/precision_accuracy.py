@@ -59,25 +59,6 @@ def make_species_convnet(image_size, filters=(8, 16, 32, 64)):
     return keras.Model(inputs, outputs, name="species_convnet")
 
 
-class EpochTimer:
-    """Seconds of each epoch, as a Keras callback."""
-
-    def __new__(cls):
-        import keras
-
-        class _Timer(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                self.seconds = []
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.start = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.seconds.append(time.perf_counter() - self.start)
-
-        return _Timer()
-
-
 def run(policy, seed, data, epochs, patience):
     import keras
     import numpy as np
@@ -92,7 +73,13 @@ def run(policy, seed, data, epochs, patience):
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
         metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
     )
-    timer = EpochTimer()
+    starts, seconds = [], []
+    timer = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: starts.append(time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: seconds.append(
+            time.perf_counter() - starts[-1]
+        ),
+    )
     stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=patience, restore_best_weights=True
     )
@@ -111,7 +98,7 @@ def run(policy, seed, data, epochs, patience):
     names = [f"block{b}_relu2" for b in (2, 3, 4)]
     maps = explain.feature_maps(model, names, images)
     dead = [float(np.mean(m.max(axis=(0, 1, 2)) <= 0)) for m in maps.values()]
-    seconds = timer.seconds[1:] or timer.seconds
+    seconds = seconds[1:] or seconds
     losses = history.history["val_loss"]
     return {
         "policy": policy,

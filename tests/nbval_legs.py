@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+from utils.precision import POLICIES
 
 
 def leg_policy(notebook: Path) -> str:

@@ -139,18 +139,17 @@ def test_generated_data_is_large_enough_for_every_full_scale_split():
 
 
 def test_the_start_up_file_installs_the_cap_before_utils_is_used(tmp_path):
-    """What each dry-run kernel runs first: afterwards fit, the loaders and the
-    gradient ascent are capped, while ``import utils`` alone patches nothing."""
+    """What each dry-run kernel runs first: afterwards fit and the loaders are capped,
+    while ``import utils`` alone patches nothing."""
     probe = (
-        "import keras\nfrom utils import dogs_cats, explain, pets\n"
+        "import keras\nfrom utils import dogs_cats, pets\n"
         "print('fit' in vars(keras.Model), hasattr(pets.make_dataset, '__wrapped__'),"
-        " hasattr(dogs_cats.make_dataset, '__wrapped__'),"
-        " hasattr(explain.filter_patterns, '__wrapped__'))"
+        " hasattr(dogs_cats.make_dataset, '__wrapped__'))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
     for startup, expected in (
-        ("", "False False False False"),
-        (STARTUP, "True " * 3 + "True"),
+        ("", "False False False"),
+        (STARTUP, "True True True"),
     ):
         done = subprocess.run(
             [sys.executable, "-c", startup + "\n" + probe],

@@ -285,13 +285,10 @@ def full_scale_dry_run(report: Path, policy: str | None = None) -> None:
     (tests/test_full_scale.py): a table of run time and peak memory per notebook, on
     this machine's cores. ``policy``: one COURSE_PRECISION for every notebook (default:
     the dry run's own choice per chapter)."""
-    command = [venv_python(), "-m", "pytest", "-n", WORKERS, "--dist", "loadgroup"]
-    command += ["-p", "tests.nbval_legs", "-p", "no:cacheprovider", "-q"]
-    command += ["tests/test_full_scale.py", "--full-scale"]
-    command += ["--full-scale-report", report]
+    options = ["--full-scale", "--full-scale-report", report]
     if policy:
-        command += ["--full-scale-precision", policy]
-    run(command)
+        options += ["--full-scale-precision", policy]
+    parallel_pytest(venv_python(), ["tests/test_full_scale.py"], None, *options)
 
 
 def execute(notebooks) -> None:

@@ -129,14 +129,15 @@ def _fetch_and_unpack(fname, urls, cache_dir, extracted, md5, seconds) -> Path:
     if extracted.exists():  # a half-finished earlier extraction (the lock is ours)
         shutil.rmtree(extracted)
     needed, free = _unpacked_size(archive), free_bytes(datadir)
-    if needed and free is not None and free < needed:
-        raise disk_full_error(
-            datadir,
-            needed,
-            "COURSE_CACHE_DIR",
-            (f"'{fname}' 을(를) 풀지", f"unpack '{fname}'"),
-            _kept(archive),
+
+    def no_room():
+        what = (f"'{fname}' 을(를) 풀지", f"unpack '{fname}'")
+        return disk_full_error(
+            datadir, needed, "COURSE_CACHE_DIR", what, _kept(archive)
         )
+
+    if needed and free is not None and free < needed:
+        raise no_room()
     try:  # the archive is in the cache and was checked above: get_file only unpacks it
         keras.utils.get_file(
             fname,
@@ -148,13 +149,7 @@ def _fetch_and_unpack(fname, urls, cache_dir, extracted, md5, seconds) -> Path:
     except Exception as error:
         if is_disk_full(error):  # the archive is good: only the room ran out
             shutil.rmtree(extracted, ignore_errors=True)
-            raise disk_full_error(
-                datadir,
-                needed,
-                "COURSE_CACHE_DIR",
-                (f"'{fname}' 을(를) 풀지", f"unpack '{fname}'"),
-                _kept(archive),
-            ) from error
+            raise no_room() from error
         raise _quarantine(archive, candidate, f"cannot unpack: {error}") from error
     if not extracted.is_dir() or not any(extracted.iterdir()):
         raise _quarantine(archive, candidate, "the archive unpacked to nothing")

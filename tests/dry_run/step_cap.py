@@ -21,9 +21,9 @@ With ``COURSE_MAX_STEPS=N`` (a positive whole number):
 * ``keras.Model.evaluate`` reads at most N batches;
 * ``keras.Model.train_on_batch`` takes at most N real steps per model; later calls (a
   timing loop, say) return the last real step's result without training;
-* ``utils.explain.filter_patterns`` takes at most N gradient-ascent steps;
-* a loop a notebook writes by hand over a number of steps takes its length from
-  ``Scale.steps`` (utils/config.py), which reads the same variable;
+* a loop a notebook writes by hand over a number of steps (chapter 4's moving
+  variance, chapter 7's gradient ascent) takes its length from ``Scale.steps``
+  (utils/config.py), which reads the same variable;
 * ``fit``, ``evaluate``, ``predict`` and ``train_on_batch`` run eagerly (``run_eagerly=True``): for one step,
   building the step's graph costs far more than the step (a 55-layer stack: about 25 CPU
   seconds against 6). The smoke-scale nbval runs keep checking the graph path.
@@ -203,16 +203,6 @@ def _capped_loader(original):
     return make_dataset
 
 
-def _capped_ascent(original):
-    @functools.wraps(original)
-    def filter_patterns(*args, **kwargs):
-        bound = inspect.signature(original).bind(*args, **kwargs)
-        bound.arguments["steps"] = min(bound.arguments["steps"], max_steps())
-        return original(*bound.args, **bound.kwargs)
-
-    return filter_patterns
-
-
 def install() -> bool:
     """Installs the cap when ``COURSE_MAX_STEPS`` is set; returns whether it is installed.
     Safe to call again (it installs once)."""
@@ -221,7 +211,7 @@ def install() -> bool:
         return bool(_installed)
     import keras
 
-    from utils import dogs_cats, explain, pets
+    from utils import dogs_cats, pets
 
     targets = [
         (keras.Model, "fit", _capped_fit),
@@ -230,7 +220,6 @@ def install() -> bool:
         (keras.Model, "predict", _eager_predict),
         (pets, "make_dataset", _capped_loader),
         (dogs_cats, "make_dataset", _capped_loader),
-        (explain, "filter_patterns", _capped_ascent),
     ]
     for owner, name, wrap in targets:
         original = getattr(owner, name)
