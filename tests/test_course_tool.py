@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import stored_run
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -175,3 +177,30 @@ def test_colab_python_comes_from_the_setting_then_pyenv_then_uv(
         str(tmp_path / "versions" / "3.13.0" / "bin" / "python3.13"),
         "3.13",
     ]
+
+
+def test_stored_run_digest_follows_code_not_prose(tmp_path):
+    def notebook(code, prose):
+        return {
+            "cells": [
+                {"cell_type": "markdown", "metadata": {}, "source": [prose]},
+                {"cell_type": "code", "metadata": {}, "source": code, "outputs": []},
+            ],
+            "metadata": {},
+        }
+
+    base = stored_run.code_digest(notebook(["x = 1\n", "print(x)"], "글"))
+    assert base == stored_run.code_digest(notebook(["x = 1\nprint(x)"], "다른 글"))
+    assert base != stored_run.code_digest(notebook(["x = 2\nprint(x)"], "글"))
+    # moving text across a cell boundary is a different program
+    split = {"cells": [{"cell_type": "code", "source": "x = 1\n"}] * 2}
+    joined = {"cells": [{"cell_type": "code", "source": "x = 1\nx = 1\n"}]}
+    assert stored_run.code_digest(split) != stored_run.code_digest(joined)
+
+    path = tmp_path / "장 1.ipynb"
+    path.write_text(json.dumps(notebook(["x = 1"], "글")), encoding="utf-8")
+    entry = stored_run.record(path, scale="cpu", precision="float32")
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored_run.recorded(stored) == entry
+    assert entry["code_sha256"] == stored_run.code_digest(stored)
+    assert entry["scale"] == "cpu" and entry["precision"] == "float32"

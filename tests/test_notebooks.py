@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools import samples
+from tools import samples, stored_run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -111,6 +111,19 @@ def test_committed_outputs_come_from_one_clean_real_run(path):
     assert precision.split(":", 1)[1].strip().startswith("float32 ("), (
         "stored runs are float32 (tools/course.py execute sets COURSE_PRECISION)"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_belong_to_the_code_beside_them(path):
+    """A code cell edited after the stored run fails here until the notebook is run again
+    (markdown may change freely)."""
+    notebook = json.loads(path.read_text())
+    run = stored_run.recorded(notebook)
+    assert run.get("code_sha256") == stored_run.code_digest(notebook), (
+        f"{path.name}: its code changed after the run that made its outputs "
+        f"(or it was never recorded): python3 tools/course.py execute notebooks/{path.name}"
+    )
+    assert run.get("scale") == "cpu" and run.get("precision") == "float32", run
 
 
 def _cells(path):

@@ -31,6 +31,7 @@ REQUIREMENTS = ROOT / "requirements.txt"
 # read by tools/samples.py for this file, the tests and the benchmarks alike.
 sys.path.insert(0, str(ROOT / "tools"))
 from samples import samples_dir  # noqa: E402 - standard library only, like this file
+from stored_run import record  # noqa: E402 - standard library only, like this file
 
 # The Colab leg: Colab's Python, TensorFlow and Keras (.ci/colab-constraints.txt), everything
 # else at the newest versions those allow.
@@ -295,13 +296,16 @@ def execute(notebooks) -> None:
     """Runs notebooks top to bottom in place (at COURSE_SCALE, default cpu) so they keep real outputs.
 
     Stored runs are float32 unless COURSE_PRECISION says otherwise: the book's numbers
-    then do not depend on whether the machine that made them has bfloat16 instructions."""
+    then do not depend on whether the machine that made them has bfloat16 instructions.
+    Each notebook records the digest of the code that made its outputs (tools/stored_run.py)."""
     env = notebook_env("cpu")
     env.setdefault("COURSE_PRECISION", "float32")
     paths = notebooks or sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb")
     )
     for path in paths:
+        # Formatted first, so that formatting later never changes the recorded code digest.
+        run([tool("ruff"), "format", "--quiet", path])
         # capture_fd_output=False: TensorFlow's C++ start-up log lines go to this terminal,
         # not into the stored outputs (TF_CPP_MIN_LOG_LEVEL cannot silence the earliest ones).
         run(
@@ -318,6 +322,8 @@ def execute(notebooks) -> None:
             ],
             env=env,
         )
+        # The digest of the code that made these outputs (tests/test_notebooks.py checks it).
+        record(Path(path), scale=env["COURSE_SCALE"], precision=env["COURSE_PRECISION"])
 
 
 def main(argv) -> None:
