@@ -135,23 +135,25 @@ def _scene(height: int = 120, width: int = 250, detail: int = 3):
 
 def figure_cv_tasks() -> Path:
     image, classes, instances, boxes = _scene()
-    fig, axes = plt.subplots(2, 2, figsize=(12, 6.6))
+    # Narrow enough that a phone shows the captions legibly; each caption says the task on
+    # its first line and what comes out on its second (no thin arrow glyph to vanish).
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5.4))
     axes = axes.ravel()
     notes = []
 
     # (a) classification: labels for the whole picture.
     ax = axes[0]
     ax.imshow(image, interpolation="nearest")
-    ax.set_title("(가) 이미지 분류", fontsize=14)
-    notes.append("사진 한 장에 레이블을 붙인다 → 출력: {고양이, 개}")
+    ax.set_title("(가) 이미지 분류", fontsize=15)
+    notes.append("사진 한 장 전체에 레이블\n출력: {고양이, 개}")
 
     # (b) semantic segmentation: a class per pixel; both cats share one color.
     ax = axes[1]
     ax.imshow(
         classes, cmap=ListedColormap([LIGHT, BLUE, ORANGE]), interpolation="nearest"
     )
-    ax.set_title("(나) 시맨틱 분할", fontsize=14)
-    notes.append("픽셀마다 범주를 붙인다 → 두 고양이가 같은 색")
+    ax.set_title("(나) 시맨틱 분할", fontsize=15)
+    notes.append("픽셀마다 범주 하나\n두 고양이가 같은 색")
 
     # (c) detection: a box and a label per object.
     ax = axes[2]
@@ -174,28 +176,28 @@ def figure_cv_tasks() -> Path:
             y0 - pad - 2,
             name,
             color="white",
-            fontsize=10.5,
+            fontsize=12,
             va="bottom",
             bbox=dict(facecolor=color, edgecolor="none", pad=1.5),
         )
-    ax.set_title("(다) 객체 탐지", fontsize=14)
-    notes.append("개체마다 경계 상자와 범주 → (상자, 범주) 목록")
+    ax.set_title("(다) 객체 탐지", fontsize=15)
+    notes.append("개체마다 경계 상자와 범주\n출력: (상자, 범주)의 목록")
 
     # (d) instance segmentation: an object id per pixel.
     ax = axes[3]
     ax.imshow(
         instances, cmap=ListedColormap([LIGHT] + box_colors), interpolation="nearest"
     )
-    ax.set_title("(라) 인스턴스 분할", fontsize=14)
-    notes.append("픽셀마다 어느 개체인지 가린다 → 두 고양이가 다른 색")
+    ax.set_title("(라) 인스턴스 분할", fontsize=15)
+    notes.append("픽셀마다 어느 개체인지\n두 고양이가 다른 색")
 
     for ax, note in zip(axes, notes):
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_xlabel(note, fontsize=11.5, labelpad=6)
+        ax.set_xlabel(note, fontsize=13, labelpad=6)
         for spine in ax.spines.values():
             spine.set_edgecolor(GRAY)
-    fig.subplots_adjust(wspace=0.05, hspace=0.32)
+    fig.subplots_adjust(wspace=0.05, hspace=0.42)
     return save(fig, "cv_tasks.png")
 
 
