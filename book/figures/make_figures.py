@@ -509,8 +509,9 @@ def figure_residual_block() -> Path:
 
 
 def figure_batch_norm() -> Path:
-    fig = plt.figure(figsize=(15, 6.4))
-    left = fig.add_axes([0.0, 0.0, 0.47, 1.0])
+    # Diagram above, histograms below: one column is as wide as a phone's screen allows.
+    fig = plt.figure(figsize=(8.5, 13))
+    left = fig.add_axes([0.0, 0.5, 1.0, 0.5])
     left.set_xlim(0, 10)
     left.set_ylim(0, 10)
     left.axis("off")
@@ -554,7 +555,7 @@ def figure_batch_norm() -> Path:
             y_top + 0.35,
             f"채널 {j + 1}",
             ha="center",
-            fontsize=12,
+            fontsize=14,
             color=channel_colors[j],
         )
     for i in range(n):
@@ -564,14 +565,14 @@ def figure_batch_norm() -> Path:
             f"샘플 {i + 1}",
             ha="right",
             va="center",
-            fontsize=12,
+            fontsize=14,
         )
     left.text(
         x0 + 1.5 * (size + gap) - gap / 2,
         9.45,
         "배치 (N=4, 높이×너비, C=3)",
         ha="center",
-        fontsize=13,
+        fontsize=15,
     )
     # The highlighted column: one mean and variance per channel.
     cx = x0 + 1 * (size + gap) + size / 2
@@ -593,7 +594,7 @@ def figure_batch_norm() -> Path:
         "채널 2의 평균 $\\mu_2$와 분산 $\\sigma_2^2$:\n배치의 모든 샘플, 모든 위치의 값으로 계산",
         ha="center",
         va="top",
-        fontsize=12,
+        fontsize=14,
         color=RED,
     )
     left.text(
@@ -602,7 +603,7 @@ def figure_batch_norm() -> Path:
         "채널마다\n따로 정규화한 뒤\n\n$\\gamma$(감마)배로 늘이고\n$\\beta$(베타)만큼 옮김",
         ha="center",
         va="center",
-        fontsize=12,
+        fontsize=14,
         bbox=dict(boxstyle="round,pad=0.5", facecolor=LIGHT, edgecolor=GRAY),
     )
 
@@ -630,25 +631,24 @@ def figure_batch_norm() -> Path:
             RED,
         ),
     ]
-    height = 0.22
+    height = 0.1
     for k, (data, title, measured, color) in enumerate(panels):
-        ax = fig.add_axes([0.53, 0.70 - k * (height + 0.095), 0.45, height])
+        ax = fig.add_axes([0.04, 0.37 - k * (height + 0.06), 0.92, height])
         ax.hist(data, bins=bins, color=color, alpha=0.8)
         ax.set_xlim(bins[0], bins[-1])
         ax.set_yticks([])
         ax.axvline(0, color=INK, lw=0.8, alpha=0.5)
-        ax.set_title(title, loc="left", fontsize=12.5)
         ax.set_title(
-            f"평균 {measured.mean():.2f}, 표준편차 {measured.std():.2f}",
-            loc="right",
-            fontsize=11,
+            f"{title}\n평균 {measured.mean():.2f}, 표준 편차 {measured.std():.2f}",
+            loc="left",
+            fontsize=15,
         )
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         if k < 2:
             ax.set_xticklabels([])
         else:
-            ax.set_xlabel("채널 2의 값 (배치 전체)", fontsize=11)
+            ax.set_xlabel("채널 2의 값 (배치 전체)", fontsize=13)
     return save(fig, "batch_norm.png")
 
 
