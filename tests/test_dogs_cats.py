@@ -91,7 +91,7 @@ def test_bad_files_are_found_by_decoding(synthetic_dogs_cats, tmp_path):
         "train/Thumbs.db",
     }
     assert len(index.photos) == 57
-    assert "skipped 4" in index.report()
+    assert "건너뜀 4개" in index.report()
     x, y = next(iter(dogs_cats.make_dataset(index.photos, (32, 32), batch_size=64)))
     assert x.shape == (57, 32, 32, 3) and y.numpy().tolist() == [
         p.label for p in index.photos
@@ -109,7 +109,7 @@ def test_one_photo_per_number(synthetic_dogs_cats, tmp_path):
     shutil.copy(folder / "train" / "cat.7.jpg", folder / "train" / "cat.007.jpg")
     index = dogs_cats.build_index(folder)
     assert [p.number for p in index.photos if p.label == 0].count(7) == 1
-    assert index.skipped == {"train/cat.007.jpg": "number 7 again"}
+    assert index.skipped == {"train/cat.007.jpg": "번호 7 중복"}
 
 
 def test_photos_decode_to_their_own_pixels(synthetic_dogs_cats):
@@ -171,10 +171,10 @@ def test_a_missing_number_keeps_the_lecture_split_and_is_announced(capsys):
     ]
     assert _numbers(splits["test"], 1) == list(range(1501, 2501))
     printed = capsys.readouterr().out
-    assert "cat 666 -> 2500" in splits.note and "dog 1200 -> 2500" in splits.note
+    assert "고양이 666 -> 2500" in splits.note and "개 1200 -> 2500" in splits.note
     assert splits.note in printed
     index = dogs_cats.DogsCatsIndex(photos)
-    assert "cat 666 -> 2500" in index.report()
+    assert "고양이 666 -> 2500" in index.report()
 
 
 def test_fallback_to_proportional_is_announced(capsys):
@@ -186,7 +186,7 @@ def test_fallback_to_proportional_is_announced(capsys):
     }
     assert "2:1:2" in splits.note and "2:1:2" in capsys.readouterr().out
     short = dogs_cats.split_photos(_photos(1200), scheme="lecture", verbose=False)
-    assert len(short["test"]) == 0 and "too few photos" in short.note
+    assert len(short["test"]) == 0 and "사진이 모자람" in short.note
 
 
 def test_proportional_split_for_small_folders():

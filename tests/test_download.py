@@ -316,7 +316,7 @@ def test_download_dogs_cats_unpacks_the_microsoft_zip(server, cache, dogs_cats_z
     assert sum(p.label == 0 for p in index.photos) == PER_CLASS
     assert sum(p.label == 1 for p in index.photos) == PER_CLASS
     assert sorted(p.number for p in index.photos) == sorted(2 * list(range(PER_CLASS)))
-    assert index.skipped == {"Cat/Thumbs.db": "not a numbered .jpg"}
+    assert index.skipped == {"Cat/Thumbs.db": "번호가 이름인 .jpg가 아님"}
 
     assert dogs_cats.download_dogs_cats(url=url, cache_dir=cache) == folder
     assert server.hits(DOGS_CATS_ZIP) == 1

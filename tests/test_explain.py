@@ -1,6 +1,8 @@
 """Grad-CAM, filter patterns and feature maps on every kind of model a student brings
 (functional, Sequential without an Input, a base nested in a classifier), under each
-dtype policy. A mixed policy must give the float32 answer to within its precision."""
+dtype policy. A mixed policy must give the float32 answer to within its precision.
+The gradient ascent's regularisers (jitter, blur, a smooth start) still raise the
+filter, keep float32 images in 0..255, repeat with the seed, and smooth the patterns."""
 
 import keras
 import numpy as np
@@ -125,6 +127,74 @@ def test_filter_patterns_raise_their_filter_on_every_kind_of_model(kind, policy)
     assert scores.dtype == np.float32
     assert (scores > start_scores).all(), (start_scores, scores)
     assert not np.allclose(images, start)
+
+
+REGULARISED = dict(jitter=2, blur_every=2, blur_sigma=0.7, start_scale=4)
+
+
+@pytest.mark.parametrize("policy", POLICIES, indirect=True)
+@pytest.mark.parametrize("kind", KINDS)
+def test_regularised_filter_patterns_raise_their_filter_in_float32(kind, policy):
+    _, model, _, early_layer = build(kind, policy)
+    keras.config.set_dtype_policy(policy)
+    start, start_scores = explain.filter_patterns(
+        model, early_layer, [0, 1, 2], SIZE, steps=0, **REGULARISED
+    )
+    images, scores = explain.filter_patterns(
+        model, early_layer, [0, 1, 2], SIZE, steps=6, **REGULARISED
+    )
+    assert images.shape == (3, *SIZE, 3) and images.dtype == np.float32
+    assert images.min() >= 0 and images.max() <= 255
+    assert scores.dtype == np.float32
+    assert (scores > start_scores).all(), (start_scores, scores)
+    assert not np.allclose(images, start)
+
+
+def roughness(images):
+    """Mean absolute difference between neighbouring pixels."""
+    return (
+        np.abs(np.diff(images, axis=1)).mean() + np.abs(np.diff(images, axis=2)).mean()
+    )
+
+
+def test_the_defaults_are_the_plain_ascent_and_a_seed_repeats_its_images():
+    model, _, early_layer = functional()
+    plain, plain_scores = explain.filter_patterns(model, early_layer, [0, 1], SIZE, 4)
+    again, _ = explain.filter_patterns(
+        model, early_layer, [0, 1], SIZE, 4, jitter=0, blur_every=0, start_scale=1
+    )
+    np.testing.assert_array_equal(plain, again)
+    one, _ = explain.filter_patterns(model, early_layer, [0, 1], SIZE, 4, **REGULARISED)
+    two, _ = explain.filter_patterns(model, early_layer, [0, 1], SIZE, 4, **REGULARISED)
+    np.testing.assert_array_equal(one, two)
+    other, _ = explain.filter_patterns(
+        model, early_layer, [0, 1], SIZE, 4, seed=1, **REGULARISED
+    )
+    assert not np.allclose(one, other)
+
+
+def test_blur_and_a_smooth_start_make_smoother_patterns():
+    model, _, early_layer = functional()
+    kwargs = dict(steps=10, step_size=4.0)
+    plain, _ = explain.filter_patterns(model, early_layer, [0, 1, 2], SIZE, **kwargs)
+    smooth, _ = explain.filter_patterns(
+        model, early_layer, [0, 1, 2], SIZE, **kwargs, blur_every=1, start_scale=4
+    )
+    assert roughness(smooth) < 0.8 * roughness(plain)
+    start, _ = explain.filter_patterns(model, early_layer, [0], SIZE, 0, start_scale=4)
+    noise, _ = explain.filter_patterns(model, early_layer, [0], SIZE, 0)
+    assert roughness(start) < 0.5 * roughness(noise)
+
+
+def test_blur_keeps_a_flat_image_and_the_pixel_range():
+    flat = np.full((1, 8, 8, 3), 77.0, "float32")
+    np.testing.assert_allclose(explain._gaussian_blur(flat, 1.0).numpy(), flat, 1e-5)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (2, 9, 7, 3)).astype("float32")
+    blurred = explain._gaussian_blur(images, 0.7).numpy()
+    assert blurred.shape == images.shape and blurred.dtype == np.float32
+    assert blurred.min() >= images.min() - 1e-3 and blurred.max() <= images.max() + 1e-3
+    assert roughness(blurred) < roughness(images)
 
 
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)

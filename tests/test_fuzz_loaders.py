@@ -163,5 +163,5 @@ def test_the_fuzz_reaches_both_verdicts(fuzzed):
     reasons = " ".join(index.skipped.values())
     assert (
         "Graph execution error" not in reasons
-        and "TensorFlow cannot decode it" in reasons
+        and "TensorFlow가 디코딩하지 못함" in reasons
     )

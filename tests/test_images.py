@@ -86,36 +86,36 @@ def test_photos_training_cannot_use_are_rejected_by_name_of_the_cause(tmp_path):
     idat = good_png.index(b"IDAT")
     crc_at = idat + 4 + int.from_bytes(good_png[idat - 4 : idat], "big")
     cases = {
-        "empty.jpg": (b"", "empty file"),
+        "empty.jpg": (b"", "빈 파일"),
         "cut.jpg": (
             encode(Image.fromarray(PHOTO), "JPEG")[:-300],
-            "TensorFlow cannot decode",
+            "TensorFlow가 디코딩하지 못함",
         ),
         "crc.jpg": (
             good_png[:crc_at]
             + bytes([good_png[crc_at] ^ 0xFF])
             + good_png[crc_at + 1 :],
-            "TensorFlow cannot decode",
+            "TensorFlow가 디코딩하지 못함",
         ),
         "no_iend.jpg": (
             good_png[: good_png.index(b"IEND") - 4],
-            "TensorFlow cannot decode",
+            "TensorFlow가 디코딩하지 못함",
         ),
         "one_bit.jpg": (
             encode(Image.fromarray(PHOTO).convert("1"), "BMP"),
-            "TensorFlow cannot decode",
+            "TensorFlow가 디코딩하지 못함",
         ),
-        "palette.jpg": (encode(Image.fromarray(PHOTO).convert("P"), "BMP"), "colours"),
+        "palette.jpg": (encode(Image.fromarray(PHOTO).convert("P"), "BMP"), "색"),
         "tiff.jpg": (
             encode(Image.fromarray(PHOTO), "TIFF"),
-            "not a JPEG, PNG, GIF or BMP",
+            "JPEG, PNG, GIF, BMP 파일이 아님",
         ),
-        "text.jpg": (b"hello, I am not a photo", "not a JPEG, PNG, GIF or BMP"),
+        "text.jpg": (b"hello, I am not a photo", "JPEG, PNG, GIF, BMP 파일이 아님"),
         "bomb.jpg": (
             png_header_only(8_000, 8_000),
-            "decompression bomb",
+            "압축 해제 폭탄",
         ),  # over our limit only
-        "huge_bomb.jpg": (png_header_only(60_000, 60_000), "decompression bomb"),
+        "huge_bomb.jpg": (png_header_only(60_000, 60_000), "압축 해제 폭탄"),
     }
     for name, (data, _) in cases.items():
         write(tmp_path, name, data)
@@ -139,7 +139,7 @@ def test_unusual_files_are_problems_not_exceptions(tmp_path, monkeypatch):
     monkeypatch.setattr(images, "MAX_FILE_BYTES", 100)
     for name in ("folder.jpg", "pipe.jpg", "dangling.jpg", "big.jpg"):
         assert images.check_photo(tmp_path / name)["problem"], name
-    assert images.image_problem(tmp_path / "big.jpg").startswith("file too large")
+    assert images.image_problem(tmp_path / "big.jpg").startswith("파일이 너무 큼")
 
 
 # --- trimaps ---------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_eight_and_sixteen_bit_trimaps_give_the_same_values(tmp_path):
     sixteen = check_trimap_bytes(
         tmp_path, encode(Image.fromarray(TRIMAP.astype(np.uint16)), "PNG")
     )
-    assert sixteen["problem"] is None and sixteen["note"] == "16-bit trimap"
+    assert sixteen["problem"] is None and sixteen["note"] == "16비트 트라이맵"
     np.testing.assert_array_equal(sixteen["values"][..., 0], TRIMAP)
     # the training decoder, in a graph as tf.data runs it, agrees
     graph = tf.function(images.decode_trimap)(
@@ -172,17 +172,17 @@ def test_sixteen_bit_values_never_wrap_into_classes(tmp_path):
         TRIMAP.astype(np.uint16) + 256
     )  # 257, 258, 259: as uint8 they would wrap to 1, 2, 3
     verdict = check_trimap_bytes(tmp_path, encode(Image.fromarray(wide), "PNG"))
-    assert "not 1/2/3" in verdict["problem"]
+    assert "1/2/3이 아님" in verdict["problem"]
 
 
 def test_palette_trimaps(tmp_path):
     grey = check_trimap_bytes(
         tmp_path, encode(Image.fromarray(TRIMAP).convert("P"), "PNG")
     )
-    assert grey["problem"] is None and grey["note"] == "palette trimap"
+    assert grey["problem"] is None and grey["note"] == "팔레트 트라이맵"
     np.testing.assert_array_equal(grey["values"][..., 0], TRIMAP)
     coloured = check_trimap_bytes(tmp_path, encode(coloured_palette(TRIMAP), "PNG"))
-    assert "palette" in coloured["problem"]
+    assert "팔레트" in coloured["problem"]
 
 
 @pytest.mark.parametrize(
@@ -191,18 +191,18 @@ def test_palette_trimaps(tmp_path):
         (
             encode(Image.fromarray(TRIMAP - 1), "PNG"),
             (18, 25),
-            "not 1/2/3",
+            "1/2/3이 아님",
         ),  # 0, 1, 2 stored
-        (encode(Image.fromarray(TRIMAP + 1), "PNG"), (18, 25), "not 1/2/3"),
-        (encode(Image.fromarray(TRIMAP), "PNG"), (18, 26), "!= photo size"),
+        (encode(Image.fromarray(TRIMAP + 1), "PNG"), (18, 25), "1/2/3이 아님"),
+        (encode(Image.fromarray(TRIMAP), "PNG"), (18, 26), "사진 크기"),
         (
             encode(Image.fromarray(np.full((18, 25), 2, np.uint8)), "PNG"),
             (18, 25),
-            "no pet pixels",
+            "반려동물 픽셀이 없음",
         ),
-        (encode(Image.fromarray(TRIMAP), "GIF"), (18, 25), "not a PNG"),
-        (encode(Image.fromarray(TRIMAP), "PNG")[:-20], (18, 25), "cannot decode"),
-        (b"", (18, 25), "empty"),
+        (encode(Image.fromarray(TRIMAP), "GIF"), (18, 25), "PNG 파일이 아님"),
+        (encode(Image.fromarray(TRIMAP), "PNG")[:-20], (18, 25), "디코딩하지 못함"),
+        (b"", (18, 25), "빈 파일"),
     ],
 )
 def test_bad_trimaps_are_rejected(tmp_path, data, shape, why):

@@ -107,7 +107,7 @@ def test_committed_outputs_come_from_one_clean_real_run(path):
         f"(reads {samples.VARIABLE}, default {samples.DEFAULT})"
     )
     assert "synthetic" not in report
-    precision = next(line for line in report.splitlines() if "precision" in line)
+    precision = next(line for line in report.splitlines() if "정밀도" in line)
     assert precision.split(":", 1)[1].strip().startswith("float32 ("), (
         "stored runs are float32 (tools/course.py execute sets COURSE_PRECISION)"
     )

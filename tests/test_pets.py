@@ -76,16 +76,16 @@ def test_head_box_is_normalized_x_by_width_and_y_by_height(tmp_path):
 @pytest.mark.parametrize(
     "text, why",
     [
-        ("", "not a head-box XML"),
-        ("<annotation><size><width>40", "not a head-box XML"),
+        ("", "머리 상자 XML이 아님"),
+        ("<annotation><size><width>40", "머리 상자 XML이 아님"),
         (
             "<annotation><size><width>40</width><height>20</height></size></annotation>",
-            "not a head-box XML",
+            "머리 상자 XML이 아님",
         ),
         (_voc(0, 200, (1, 2, 3, 4)), "0x200"),
-        (_voc(400, 200, (100, 20, 50, 180)), "outside"),
-        (_voc(400, 200, (40, 20, 100, 201)), "outside"),
-        (_voc(200, 400, (40, 20, 100, 180)), "!= photo 400x200"),
+        (_voc(400, 200, (100, 20, 50, 180)), "밖에 있음"),
+        (_voc(400, 200, (40, 20, 100, 201)), "밖에 있음"),
+        (_voc(200, 400, (40, 20, 100, 180)), r"사진 크기\(400x200\)"),
     ],
 )
 def test_bad_head_box_xml_is_a_value_error_naming_the_file(tmp_path, text, why):
@@ -176,10 +176,10 @@ def test_each_known_quirk_loads_or_is_reported(pets_copy):
         "Abyssinian_999.jpg",
         "american_bulldog_1.jpg",
     }
-    assert index.skipped["Abyssinian_999.jpg"] == "in no list"
-    assert index.skipped["american_bulldog_1.jpg"] == "trimap has no pet pixels"
+    assert index.skipped["Abyssinian_999.jpg"] == "어느 목록에도 없음"
+    assert index.skipped["american_bulldog_1.jpg"] == "트라이맵에 반려동물 픽셀이 없음"
     report = index.report()
-    assert "\n" not in report and "skipped 5" in report
+    assert "\n" not in report and "건너뜀 5개" in report
     for name, why in index.skipped.items():
         assert f"{name} ({why})" in report
     assert len(index.records) == 48 - 3  # three listed photos could not be used
@@ -412,12 +412,12 @@ def _pngs_16_bit_and_palette(trimaps: Path):
 def test_sixteen_bit_and_palette_trimaps(pets_copy):
     values = _pngs_16_bit_and_palette(pets_copy / "annotations" / "trimaps")
     index = pets.build_index(pets.find_layout(pets_copy))
-    assert "palette" in index.skipped["beagle_7.jpg"]
+    assert "팔레트" in index.skipped["beagle_7.jpg"]
     assert index.notes == {
-        "Abyssinian_7.png": "16-bit trimap",
-        "Bengal_7.png": "palette trimap",
+        "Abyssinian_7.png": "16비트 트라이맵",
+        "Bengal_7.png": "팔레트 트라이맵",
     }
-    assert "converted 2: Abyssinian_7.png (16-bit trimap)" in index.report()
+    assert "변환해 읽음 2개: Abyssinian_7.png (16비트 트라이맵)" in index.report()
     by_name = {r.name: r for r in index.records}
     for name in ("Abyssinian_7", "Bengal_7"):
         size = values[name].shape
@@ -473,7 +473,7 @@ def test_nothing_stops_the_index(pets_copy):
         "beagle_5.jpg",
         "list.txt:55",
     }
-    assert "decompression bomb" in index.skipped["Abyssinian_3.jpg"]
+    assert "압축 해제 폭탄" in index.skipped["Abyssinian_3.jpg"]
     by_name = {r.name: r for r in index.records}
     assert (
         by_name["Abyssinian_1"].head_box is None
@@ -496,7 +496,8 @@ def test_check_cache_notices_a_changed_trimap(pets_copy, tmp_path):
     values = np.asarray(Image.open(trimap))
     Image.fromarray(np.where(values == 1, 4, values).astype(np.uint8)).save(trimap)
     assert (
-        "not 1/2/3" in pets.build_index(layout, cache_dir=cache).skipped["Bengal_2.jpg"]
+        "1/2/3이 아님"
+        in pets.build_index(layout, cache_dir=cache).skipped["Bengal_2.jpg"]
     )
 
     other = pets_copy / "annotations" / "trimaps" / "beagle_2.png"

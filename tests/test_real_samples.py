@@ -11,11 +11,11 @@ def test_pets_sample(real_data):
     index = pets.load_pets_index(real_data / "oxford-iiit-pet-sample", verbose=False)
     assert len(index.records) == 598
     assert index.skipped == {
-        "Abyssinian_100.mat": "not a photo file",
-        "Abyssinian_101.mat": "not a photo file",
-        "Abyssinian_102.mat": "not a photo file",
-        "Abyssinian_34.jpg": "in no list",
-        "Abyssinian_82.jpg": "in no list",
+        "Abyssinian_100.mat": "사진 파일이 아님",
+        "Abyssinian_101.mat": "사진 파일이 아님",
+        "Abyssinian_102.mat": "사진 파일이 아님",
+        "Abyssinian_34.jpg": "어느 목록에도 없음",
+        "Abyssinian_82.jpg": "어느 목록에도 없음",
     }
     counts = {b: sum(r.breed == b for r in index.records) for b in index.breeds}
     assert counts == {"Abyssinian": 198, "american_bulldog": 200, "Bengal": 200}

@@ -137,10 +137,10 @@ def test_a_verified_download_is_indexed_without_decoding(verified, monkeypatch):
     index = pets.load_pets_index(cache_dir=cache, verbose=False)
 
     assert index.source.kind == "download" and index.source.verified
-    assert "md5-verified" in str(index.source)
+    assert "md5 확인됨" in str(index.source)
     assert len(index.records) == 48  # nothing decoded, so nothing left out yet
     assert not any(r.decode_checked for r in index.records)
-    assert "verified official archive" in index.report()
+    assert "검증된 공식 배포본" in index.report()
     assert not (cache / "checks").exists()  # no verdicts were computed
 
 
@@ -214,7 +214,7 @@ def test_the_manifests_quirks_are_left_out_or_noted_by_name(synthetic_pets, tmp_
         index.skipped["beagle_116.jpg"] == manifest.PETS.skip["images/beagle_116.jpg"]
     )
     assert "Abyssinian_5" in {r.name for r in index.records}
-    assert "Abyssinian_5.jpg (RGBA PNG" in index.report()
+    assert "Abyssinian_5.jpg (이름은 .jpg인 RGBA PNG" in index.report()
 
 
 # --- everything else is still checked file by file ----------------------------------------

@@ -155,15 +155,14 @@ def describe_run(scale: Scale, *sources) -> str:
     scale_words = {
         "full": "full (강의와 같은 크기, GPU용)",
         "cpu": "cpu (가벼운 CPU 실행)",
-        "smoke": "smoke (CI용 초소형 실행)",
+        "smoke": "smoke (몇 초짜리 점검 실행)",
     }[scale.name]
-    lines = [f"실행 규모 / scale : {scale_words}"]
-    lines += [f"데이터 / data    : {source}" for source in sources]
-    lines.append(f"장치 / device    : {device}")
-    lines.append(
-        f"버전 / versions  : TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    )
-    lines.append(f"정밀도 / precision: {precision_report()}")
+    # Labels padded to the same width on screen (a Hangul syllable is two columns wide).
+    lines = [f"실행 규모: {scale_words}"]
+    lines += [f"데이터   : {source}" for source in sources]
+    lines.append(f"장치     : {device}")
+    lines.append(f"버전     : TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    lines.append(f"정밀도   : {precision_report()}")
     if not gpus and scale.name == "full":
         lines.append(
             "주의: GPU가 없어 full 규모 실행은 매우 오래 걸립니다. COURSE_SCALE=cpu 를 권합니다."

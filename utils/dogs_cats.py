@@ -24,6 +24,9 @@ OFFICIAL_URL = (
 )
 CLASS_NAMES = ("cat", "dog")  # label 0 and 1
 LECTURE_SPLIT = {"train": (0, 1000), "validation": (1000, 1500), "test": (1500, 2500)}
+# Names in the printed notes.
+_CLASS_KO = {"cat": "고양이", "dog": "개"}
+_PART_KO = {"train": "훈련", "validation": "검증", "test": "테스트"}
 _KAGGLE_NAME = re.compile(r"^(cat|dog)\.(\d+)\.jpg$", re.IGNORECASE)
 
 
@@ -57,15 +60,10 @@ class DogsCatsIndex:
 
     def report(self) -> str:
         counts = [sum(p.label == k for p in self.photos) for k in (0, 1)]
-        line = (
-            f"Dogs vs cats: 고양이 {counts[0]}장, 개 {counts[1]}장 / "
-            f"{counts[0]} cats, {counts[1]} dogs"
-        )
+        line = f"Dogs vs cats: 고양이 {counts[0]}장, 개 {counts[1]}장"
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
-            line += (
-                f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
-            )
+            line += f"; 건너뜀 {len(self.skipped)}개: {names}"
         note = lecture_split_note(self.photos)
         return f"{line}; {note}" if note else line
 
@@ -83,7 +81,9 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
                         (path, CLASS_NAMES.index(match[1].lower()), int(match[2]))
                     )
                 elif not path.name.startswith("."):
-                    skipped[f"train/{path.name}"] = "not named cat.N.jpg / dog.N.jpg"
+                    skipped[f"train/{path.name}"] = (
+                        "이름이 cat.N.jpg, dog.N.jpg 형식이 아님"
+                    )
         elif (folder / "PetImages").is_dir():  # Microsoft
             for label, sub in enumerate(("Cat", "Dog")):
                 if not (folder / "PetImages" / sub).is_dir():
@@ -92,7 +92,7 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
                     if path.stem.isdigit() and path.suffix.lower() == ".jpg":
                         found.append((path, label, int(path.stem)))
                     elif not path.name.startswith("."):
-                        skipped[f"{sub}/{path.name}"] = "not a numbered .jpg"
+                        skipped[f"{sub}/{path.name}"] = "번호가 이름인 .jpg가 아님"
         else:
             continue
         # One photo per class and number ("cat.7.jpg", not also "cat.007.jpg"), so the
@@ -102,7 +102,7 @@ def _candidates(root: Path) -> tuple[list[tuple[Path, int, int]], dict[str, str]
             found, key=lambda c: (c[1], c[2], len(c[0].name), c[0].name)
         ):
             if (label, number) in unique:
-                skipped[f"{path.parent.name}/{path.name}"] = f"number {number} again"
+                skipped[f"{path.parent.name}/{path.name}"] = f"번호 {number} 중복"
             else:
                 unique[label, number] = (path, label, number)
         return list(unique.values()), skipped
@@ -209,13 +209,10 @@ def lecture_split_note(photos) -> str:
         missing = sorted(set(range(size)) - numbers)
         if missing:
             extra = sorted(n for n in numbers if n >= size)[: len(missing)]
-            parts.append(f"{name} {_numbers(missing)} -> {_numbers(extra)}")
+            parts.append(f"{_CLASS_KO[name]} {_numbers(missing)} -> {_numbers(extra)}")
     if not parts:
         return ""
-    return (
-        "강의 분할: 빠진 번호 대신 다음 사진을 씀 / lecture split: missing numbers replaced by "
-        "the next valid photos: " + "; ".join(parts)
-    )
+    return "강의 분할: 빠진 번호 대신 다음 사진을 씀: " + "; ".join(parts)
 
 
 def _numbers(numbers: list[int], shown: int = 8) -> str:
@@ -247,11 +244,12 @@ def split_photos(
             scheme = "lecture"
         else:
             scheme = "proportional"
-            counts = ", ".join(f"{n} {len(g)}" for n, g in zip(CLASS_NAMES, by_class))
+            counts = ", ".join(
+                f"{_CLASS_KO[n]} {len(g)}장" for n, g in zip(CLASS_NAMES, by_class)
+            )
             notes.append(
-                f"강의 분할에 필요한 클래스당 {_lecture_size()}장이 없어 2:1:2 비율로 나눔 ({counts}) / "
-                f"fewer than the lecture's {_lecture_size()} photos per class ({counts}): "
-                "split 2:1:2 instead"
+                f"강의 분할에 필요한 클래스당 {_lecture_size()}장이 없어 "
+                f"2:1:2 비율로 나눔 ({counts})"
             )
     splits, short = Splits(train=[], validation=[], test=[]), []
     for name, group in zip(CLASS_NAMES, by_class):
@@ -259,7 +257,9 @@ def split_photos(
             for part, (lo, hi) in LECTURE_SPLIT.items():
                 splits[part] += group[lo:hi]
                 if len(group[lo:hi]) < hi - lo:
-                    short.append(f"{name} {part} {len(group[lo:hi])}/{hi - lo}")
+                    short.append(
+                        f"{_CLASS_KO[name]} {_PART_KO[part]} {len(group[lo:hi])}/{hi - lo}"
+                    )
         elif scheme == "proportional":
             group = group[:per_class] if per_class else group
             n_train, n_val = round(len(group) * 0.4), round(len(group) * 0.2)
@@ -269,10 +269,7 @@ def split_photos(
         else:
             raise ValueError(f"unknown split scheme '{scheme}'")
     if short:
-        notes.append(
-            "강의 분할에 사진이 모자람 / too few photos for the lecture's split: "
-            + ", ".join(short)
-        )
+        notes.append("강의 분할에 사진이 모자람: " + ", ".join(short))
     if scheme == "lecture":
         substitution = lecture_split_note(photos)
         if substitution:

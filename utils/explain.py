@@ -97,8 +97,38 @@ def feature_maps(model, layer_names, images) -> dict:
     return {name: _float32(m) for name, m in zip(layer_names, maps)}
 
 
+def _gaussian_blur(images, sigma: float):
+    """Blurs each channel with a Gaussian of ``sigma`` pixels; the border is mirrored, so
+    the edges keep their brightness (zero padding would darken them)."""
+    radius = max(1, int(np.ceil(2 * sigma)))
+    offsets = np.arange(-radius, radius + 1, dtype="float32")
+    kernel_1d = np.exp(-(offsets**2) / (2 * sigma**2))
+    kernel_1d /= kernel_1d.sum()
+    channels = images.shape[-1]
+    kernel = np.tile(
+        np.outer(kernel_1d, kernel_1d)[:, :, None, None], (1, 1, channels, 1)
+    )
+    padded = tf.pad(
+        images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT"
+    )
+    return tf.nn.depthwise_conv2d(
+        padded, tf.constant(kernel, "float32"), strides=[1, 1, 1, 1], padding="VALID"
+    )
+
+
 def filter_patterns(
-    model, layer_name, filter_ids, image_size, steps, step_size=2.0, seed=0
+    model,
+    layer_name,
+    filter_ids,
+    image_size,
+    steps,
+    step_size=2.0,
+    seed=0,
+    *,
+    jitter=0,
+    blur_every=0,
+    blur_sigma=1.0,
+    start_scale=1,
 ):
     """Gradient ascent on the input: one image per filter in ``filter_ids``, each made
     to raise that filter's mean response in ``layer_name``.
@@ -106,10 +136,30 @@ def filter_patterns(
     Starts from grey with weak noise (pixel values 0..255, as the models expect) and
     takes ``steps`` steps of size ``step_size`` along the RMS-normalised gradient.
     Returns the images (float32, 0..255) and each filter's final mean response.
+
+    The usual regularisers of the ascent, all off by default (the plain ascent):
+
+    - ``jitter``: before each step the images are shifted (``tf.roll``) by a random
+      whole number of pixels, up to ``jitter`` in each direction, and the gradient is
+      taken through the shift. A pattern cannot then rely on single pixels, and
+      pixel-level noise averages out over the steps.
+    - ``blur_every``, ``blur_sigma``: every ``blur_every`` steps the images are blurred
+      with a Gaussian of ``blur_sigma`` pixels, which damps what changes from one pixel
+      to the next.
+    - ``start_scale``: the start noise is drawn at ``1 / start_scale`` of the size and
+      enlarged bilinearly, so the ascent starts from smooth blotches.
+
+    The returned scores are measured on the unshifted images.
     """
-    noise = tf.random.stateless_normal(
-        (len(filter_ids), *image_size, 3), seed=(seed, 0)
-    )
+    height, width = image_size
+    if start_scale > 1:
+        small = (max(1, height // start_scale), max(1, width // start_scale))
+        noise = tf.random.stateless_normal((len(filter_ids), *small, 3), seed=(seed, 0))
+        noise = tf.image.resize(noise, image_size, method="bilinear")
+    else:
+        noise = tf.random.stateless_normal(
+            (len(filter_ids), *image_size, 3), seed=(seed, 0)
+        )
     images = 128.0 + 5.0 * noise
     n_channels = _run(model, [layer_name], images[:1])[0][0].shape[-1]
     pick = tf.one_hot(filter_ids, n_channels)[:, None, None, :]  # image i: filter i
@@ -120,16 +170,28 @@ def filter_patterns(
         return tf.reduce_mean(tf.reduce_sum(maps * pick, axis=-1), axis=(1, 2))
 
     @tf.function
-    def ascent_step(images):
+    def ascent_step(images, step):
         with tf.GradientTape() as tape:
             tape.watch(images)  # the gradient for the input, not the weights
-            total = tf.reduce_sum(scores(images))
+            seen = images
+            if jitter:
+                shift = tf.random.stateless_uniform(
+                    (2,),
+                    seed=(seed, step),
+                    minval=-jitter,
+                    maxval=jitter + 1,
+                    dtype="int32",
+                )
+                seen = tf.roll(images, shift=shift, axis=[1, 2])
+            total = tf.reduce_sum(scores(seen))
         grads = tf.cast(tape.gradient(total, images), "float32")
         rms = tf.sqrt(tf.reduce_mean(tf.square(grads), axis=(1, 2, 3), keepdims=True))
         return tf.clip_by_value(images + step_size * grads / (rms + 1e-8), 0.0, 255.0)
 
-    for _ in range(steps):
-        images = ascent_step(images)
+    for step in range(steps):
+        images = ascent_step(images, tf.constant(step + 1, "int32"))
+        if blur_every and (step + 1) % blur_every == 0:
+            images = _gaussian_blur(images, blur_sigma)
     return images.numpy(), scores(images).numpy()
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 # Bump whenever a check changes: verdicts cached by an older checker are then ignored.
-CHECKER_VERSION = 2
+CHECKER_VERSION = 3  # 3: reasons in Korean
 MAX_PIXELS = (
     40_000_000  # far above any real photo; a header above it is a decompression bomb
 )
@@ -159,15 +159,15 @@ def _read(path: Path) -> tuple[bytes | None, str | None]:
     """The file's bytes, or why they cannot be used (never raises)."""
     try:
         if not path.is_file():
-            return None, "not a regular file"
+            return None, "일반 파일이 아님"
         size = path.stat().st_size
         if size == 0:
-            return None, "empty file"
+            return None, "빈 파일"
         if size > MAX_FILE_BYTES:
-            return None, f"file too large ({size} bytes)"
+            return None, f"파일이 너무 큼 ({size}바이트)"
         return path.read_bytes(), None
     except OSError as error:
-        return None, f"unreadable ({type(error).__name__}: {error.strerror or error})"
+        return None, f"읽을 수 없음 ({type(error).__name__}: {error.strerror or error})"
 
 
 def _header(data: bytes) -> tuple[tuple[int, int] | None, str | None, str | None]:
@@ -176,14 +176,14 @@ def _header(data: bytes) -> tuple[tuple[int, int] | None, str | None, str | None
         with Image.open(io.BytesIO(data)) as image:
             size, mode = image.size, image.mode
     except Image.DecompressionBombError as error:
-        return None, None, f"decompression bomb ({str(error).split(',')[0]})"
+        return None, None, f"압축 해제 폭탄 ({str(error).split(',')[0]})"
     except Exception as error:  # PIL raises many types for a damaged header
-        return None, None, f"unreadable header ({type(error).__name__})"
+        return None, None, f"헤더를 읽을 수 없음 ({type(error).__name__})"
     if size[0] * size[1] > MAX_PIXELS:
         return (
             None,
             None,
-            f"decompression bomb (header says {size[0]}x{size[1]} pixels)",
+            f"압축 해제 폭탄 (헤더의 크기 {size[0]}x{size[1]}픽셀)",
         )
     return size, mode, None
 
@@ -219,27 +219,28 @@ def check_photo(path, keep_pixels: bool = False) -> dict:
         return {"problem": problem}
     fmt = next((f for sig, f in SIGNATURES.items() if data.startswith(sig)), None)
     if fmt is None:
-        return {"problem": "not a JPEG, PNG, GIF or BMP file"}
+        return {"problem": "JPEG, PNG, GIF, BMP 파일이 아님"}
     size, mode, problem = _header(data)
     if problem:
         return {"problem": problem}
     try:
         decoded, digest = _graph_checks()[0](tf.constant(data))
     except (tf.errors.OpError, ValueError) as error:
-        return {"problem": f"TensorFlow cannot decode it: {_tf_error(error)}"}
+        return {"problem": f"TensorFlow가 디코딩하지 못함: {_tf_error(error)}"}
     height, width = decoded.shape[:2]
     if (width, height) != size:
         return {
-            "problem": f"decoded size {width}x{height} != header {size[0]}x{size[1]}"
+            "problem": f"디코딩한 크기({width}x{height})가 헤더의 크기"
+            f"({size[0]}x{size[1]})와 다름"
         }
     if fmt != "JPEG" or mode not in ("RGB", "L"):
         reference = _pil_rgb(data)
         if reference is None or reference.shape != tuple(decoded.shape):
             return {
-                "problem": f"{fmt} {mode}: only TensorFlow can read it, its colours cannot be confirmed"
+                "problem": f"{fmt} {mode}: TensorFlow만 읽을 수 있어 색을 확인할 수 없음"
             }
         if np.abs(decoded.numpy() - reference).mean() > _COLOUR_TOLERANCE:
-            return {"problem": f"{fmt} {mode}: TensorFlow decodes its colours wrongly"}
+            return {"problem": f"{fmt} {mode}: TensorFlow가 색을 잘못 디코딩함"}
     verdict = {"problem": None, "shape": [height, width], "fingerprint": int(digest)}
     if keep_pixels:
         verdict["pixels"] = decoded.numpy()
@@ -256,41 +257,43 @@ def check_trimap(path, photo_shape, keep_pixels: bool = False) -> dict:
 
     data, problem = _read(Path(path))
     if problem:
-        return {"problem": f"trimap: {problem}"}
+        return {"problem": f"트라이맵: {problem}"}
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return {"problem": "trimap is not a PNG file"}
+        return {"problem": "트라이맵이 PNG 파일이 아님"}
     size, mode, problem = _header(data)
     if problem:
-        return {"problem": f"trimap: {problem}"}
+        return {"problem": f"트라이맵: {problem}"}
     try:
         values, digest, valid, has_pet = _graph_checks()[1](tf.constant(data))
     except (tf.errors.OpError, ValueError) as error:
-        return {"problem": f"trimap: TensorFlow cannot decode it: {_tf_error(error)}"}
+        return {
+            "problem": f"트라이맵: TensorFlow가 디코딩하지 못함: {_tf_error(error)}"
+        }
     if list(values.shape[:2]) != list(photo_shape):
         return {
-            "problem": f"trimap size {values.shape[1]}x{values.shape[0]} != photo size "
-            f"{photo_shape[1]}x{photo_shape[0]}"
+            "problem": f"트라이맵 크기({values.shape[1]}x{values.shape[0]})가 사진 크기"
+            f"({photo_shape[1]}x{photo_shape[0]})와 다름"
         }
     if not valid:
         present = np.unique(values.numpy()).tolist()
         kind = (
-            " (palette PNG: TensorFlow reads its colours, not its indices)"
+            " (팔레트 PNG: TensorFlow는 인덱스가 아니라 색을 읽음)"
             if mode == "P"
             else ""
         )
-        return {"problem": f"trimap values {present[:8]} are not 1/2/3{kind}"}
+        return {"problem": f"트라이맵 값이 1/2/3이 아님: {present[:8]}{kind}"}
     note = None
     if mode == "P":  # TensorFlow sees the palette's colours: they must be the indices
         with Image.open(io.BytesIO(data)) as image:
             if not np.array_equal(np.asarray(image), values.numpy()[..., 0]):
-                return {"problem": "palette trimap whose colours are not its values"}
-        note = "palette trimap"
+                return {"problem": "색이 값과 다른 팔레트 트라이맵"}
+        note = "팔레트 트라이맵"
     elif mode not in ("L", "I;16", "I;16B", "I"):
-        note = f"{mode} trimap"
+        note = f"{mode} 트라이맵"
     elif mode != "L":
-        note = "16-bit trimap"
+        note = "16비트 트라이맵"
     if not has_pet:
-        return {"problem": "trimap has no pet pixels"}
+        return {"problem": "트라이맵에 반려동물 픽셀이 없음"}
     verdict = {"problem": None, "fingerprint": int(digest), "note": note}
     if keep_pixels:
         verdict["values"] = values.numpy()
@@ -371,7 +374,7 @@ def checked(root, jobs: dict, check, cache_dir=None, workers: int = 8) -> dict:
             return check(key)
         except Exception as error:  # one file never stops the index
             return {
-                "problem": f"cannot be checked ({type(error).__name__}: {error})"[:160]
+                "problem": f"검사할 수 없음 ({type(error).__name__}: {error})"[:160]
             }
 
     with ThreadPoolExecutor(workers) as pool:
@@ -443,7 +446,7 @@ def _guarded_check(photo_path, trimap_path, with_trimap):
             values = trimap["values"]
         return photo["pixels"], values, True
     except Exception as error:  # the guard itself never stops an epoch
-        reason = f"cannot be checked ({type(error).__name__}: {error})"[:160]
+        reason = f"검사할 수 없음 ({type(error).__name__}: {error})"[:160]
         skip_in_training(photo_path, reason)
         return empty
 

@@ -41,7 +41,7 @@ class ArchiveManifest:
         return {Path(p).name for p in (*self.skip, *self.convert)}
 
 
-_PNG_OR_GIF = "PNG or GIF data named .jpg; decoded by its contents"
+_PNG_OR_GIF = "이름은 .jpg인 PNG 또는 GIF; 내용대로 디코딩"
 
 PETS = ArchiveManifest(
     dataset="Oxford-IIIT Pet",
@@ -51,21 +51,20 @@ PETS = ArchiveManifest(
     },
     photos=7390,
     skip={
-        "images/beagle_116.jpg": "corrupt JPEG (known quirk of the official archive)",
-        "images/chihuahua_121.jpg": "corrupt JPEG (known quirk of the official archive)",
+        "images/beagle_116.jpg": "손상된 JPEG (공식 배포본에 알려진 문제)",
+        "images/chihuahua_121.jpg": "손상된 JPEG (공식 배포본에 알려진 문제)",
         "images/Abyssinian_34.jpg": (
-            "GIF data named .jpg whose trimap is all background "
-            "(known quirk of the official archive)"
+            "이름은 .jpg인 GIF, 트라이맵이 모두 배경 (공식 배포본에 알려진 문제)"
         ),
     },
     convert={
-        "images/Abyssinian_5.jpg": "RGBA PNG data named .jpg; alpha dropped",
+        "images/Abyssinian_5.jpg": "이름은 .jpg인 RGBA PNG; 알파 채널을 버림",
         **{
             f"images/Egyptian_Mau_{n}.jpg": _PNG_OR_GIF
             for n in (14, 139, 145, 156, 167, 177, 186, 191)
         },
         **{
-            f"images/{name}.jpg": "grayscale JPEG; read as RGB"
+            f"images/{name}.jpg": "흑백 JPEG; RGB로 읽음"
             for name in (
                 "Egyptian_Mau_129",
                 "staffordshire_bull_terrier_2",

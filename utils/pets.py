@@ -92,20 +92,15 @@ class PetsIndex:
 
     def report(self) -> str:
         """One line: how many photos are used, which files were skipped and why, which read specially."""
-        line = f"Oxford-IIIT Pet: 사진 {len(self.records)}장 사용 / {len(self.records)} photos used"
+        line = f"Oxford-IIIT Pet: 사진 {len(self.records)}장 사용"
         if self.skipped:
             names = ", ".join(f"{n} ({why})" for n, why in sorted(self.skipped.items()))
-            line += (
-                f"; 건너뜀 {len(self.skipped)}개 / skipped {len(self.skipped)}: {names}"
-            )
+            line += f"; 건너뜀 {len(self.skipped)}개: {names}"
         if self.notes:
             names = ", ".join(f"{n} ({how})" for n, how in sorted(self.notes.items()))
-            line += f"; 변환해 읽음 {len(self.notes)}개 / converted {len(self.notes)}: {names}"
+            line += f"; 변환해 읽음 {len(self.notes)}개: {names}"
         if any(not r.decode_checked for r in self.records):
-            line += (
-                "; 검증된 공식 배포본이라 사진은 훈련 중에 검사함 / verified official "
-                "archive: each photo is checked as training reads it"
-            )
+            line += "; 검증된 공식 배포본이라 사진은 훈련 중에 검사함"
         return line
 
 
@@ -240,7 +235,7 @@ def parse_list_file(
             continue
         if problems is None:
             raise error
-        problems[f"{Path(path).name}:{number}"] = "unreadable list line"
+        problems[f"{Path(path).name}:{number}"] = "읽을 수 없는 목록 줄"
     return entries
 
 
@@ -277,17 +272,17 @@ def parse_head_box(
         )
     except (ET.ParseError, OSError, TypeError, ValueError, AttributeError) as error:
         raise ValueError(
-            f"{Path(xml_path).name}: not a head-box XML ({type(error).__name__})"
+            f"{Path(xml_path).name}: 머리 상자 XML이 아님 ({type(error).__name__})"
         ) from error
     if image_size is not None and (width, height) != tuple(map(float, image_size)):
         raise ValueError(
-            f"{Path(xml_path).name}: size {width:g}x{height:g} != photo "
-            f"{image_size[0]}x{image_size[1]}"
+            f"{Path(xml_path).name}: 크기({width:g}x{height:g})가 사진 크기"
+            f"({image_size[0]}x{image_size[1]})와 다름"
         )
     if not (0 <= xmin < xmax <= width and 0 <= ymin < ymax <= height):
         raise ValueError(
-            f"{Path(xml_path).name}: box {xmin:g},{ymin:g},{xmax:g},{ymax:g} "
-            f"outside {width:g}x{height:g}"
+            f"{Path(xml_path).name}: 상자({xmin:g},{ymin:g},{xmax:g},{ymax:g})가 "
+            f"이미지({width:g}x{height:g}) 밖에 있음"
         )
     return (xmin / width, ymin / height, xmax / width, ymax / height)
 
@@ -298,7 +293,7 @@ def check_photo_and_trimap(image_path: Path, trimap_path: Path) -> dict:
     if photo["problem"]:
         return {"problem": photo["problem"]}
     if not trimap_path.exists():
-        return {"problem": "no trimap"}
+        return {"problem": "트라이맵 없음"}
     trimap = images.check_trimap(trimap_path, photo["shape"])
     if trimap["problem"]:
         return {"problem": trimap["problem"]}
@@ -326,7 +321,7 @@ def _read_lists(ann: Path, skipped: dict) -> tuple[dict, dict]:
                     f"'{path}' 을(를) 읽을 수 없습니다 ({error}).",
                     f"Cannot read '{path}' ({error}).",
                 ) from error
-            skipped[list_name] = f"unreadable ({type(error).__name__})"
+            skipped[list_name] = f"읽을 수 없음 ({type(error).__name__})"
             continue
         labels.update(entries)
         if list_name != "list.txt":
@@ -358,16 +353,16 @@ def build_index(
         if path.name.startswith("."):
             continue
         if path.suffix.lower() != ".jpg":
-            skipped[path.name] = "not a photo file"
+            skipped[path.name] = "사진 파일이 아님"
         elif path.stem not in labels:
-            skipped[path.name] = "in no list"
+            skipped[path.name] = "어느 목록에도 없음"
         else:
             candidates.append(path)
     missing = sorted(
         set(labels) - {p.stem for p in candidates} - {Path(n).stem for n in skipped}
     )
     for name in missing:
-        skipped[name + ".jpg"] = "listed but missing"
+        skipped[name + ".jpg"] = "목록에는 있으나 파일이 없음"
 
     def trimap_of(path: Path) -> Path:
         return ann / "trimaps" / f"{path.stem}.png"
@@ -452,7 +447,7 @@ def _trusted_index(
             continue
         trimap = ann / "trimaps" / f"{path.stem}.png"
         if trimap.name not in trimap_names:
-            skipped[path.name] = "no trimap"
+            skipped[path.name] = "트라이맵 없음"
             continue
         if key in trusted.convert:
             notes[path.name] = trusted.convert[key]

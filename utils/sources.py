@@ -44,13 +44,13 @@ class DataSource:
 
     def __str__(self) -> str:
         kind = {
-            "download": "공식 배포본 다운로드 / official download",
-            "local": "로컬 폴더 / local folder",
-            "synthetic": "생성한 합성 데이터 / generated synthetic data",
+            "download": "공식 배포본 다운로드",
+            "local": "로컬 폴더",
+            "synthetic": "생성한 합성 데이터",
         }[self.kind]
         # Only the folder's name: a notebook's stored output must not show machine paths.
         line = f"{self.dataset}: {kind} '{self.folder.name}'"
-        return line + (" (md5 확인 / md5-verified)" if self.verified else "")
+        return line + (" (md5 확인됨)" if self.verified else "")
 
 
 def _other_form(path: Path) -> Path | None:

@@ -53,7 +53,7 @@ def check_ch1_head_shapes(answer, image_size=(128, 128), num_breeds=37):
             )
         _wrong(
             "분할 헤드 출력의 마지막 축(클래스 수)이 다릅니다.",
-            "트라이맵의 클래스는 동물, 배경, 경계입니다.",
+            "트라이맵의 클래스는 반려동물, 배경, 경계입니다.",
         )
     if box != (4,):
         _wrong(
