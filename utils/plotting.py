@@ -880,7 +880,7 @@ def show_activation_rows(activations, max_channels=8, title=None):
             ax.imshow(
                 shown[..., c], cmap="viridis", vmin=vmin, vmax=max(vmax, vmin + 1e-6)
             )
-            ax.set_title(f"채널 {c}", fontsize=8)
+            ax.set_title(f"채널 {c}", fontsize=10)
     fig.suptitle(title if title else "층마다의 특성 맵 (행마다 색 범위가 따로)")
     return fig
 
@@ -919,6 +919,6 @@ def show_filter_patterns(patterns, filter_ids=None, title=None, panel_size=1.6):
                 ax.set_visible(False)
                 continue
             ax.imshow(_pattern_display(pats[k]))
-            ax.set_title(f"필터 {ids[k]}", fontsize=8)
+            ax.set_title(f"필터 {ids[k]}", fontsize=10)
     fig.suptitle(title if title else "필터를 가장 크게 활성화하는 입력 패턴")
     return fig
