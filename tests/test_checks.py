@@ -365,7 +365,7 @@ def test_ch4_inference_mode():
         "배치의 통계로 정규화된다고",
     )
     wrong(checks.check_ch4_inference_mode((0.0, 5.0), measured), "평균")
-    wrong(checks.check_ch4_inference_mode((3.0, 1.0), measured), "표준편차")
+    wrong(checks.check_ch4_inference_mode((3.0, 1.0), measured), "표준 편차")
 
 
 # --- 5장 ----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def _bn_variants(x, gamma, beta, eps):
         ),
         (
             norm((0, 1, 2), use_std=True),
-            "분산 대신 표준편차를 썼습니다.",
+            "분산 대신 표준 편차를 썼습니다.",
             "분모는 √(분산 + epsilon)입니다.",
         ),
         (
@@ -209,9 +209,9 @@ def check_ch4_bn_params(answer):
     return "편향을 뺀 대신 beta가 그 역할을 맡습니다."
 
 
-@_check("`answer = (출력의 평균, 출력의 표준편차)`처럼 수 두 개를 적으세요.")
+@_check("`answer = (출력의 평균, 출력의 표준 편차)`처럼 수 두 개를 적으세요.")
 def check_ch4_inference_mode(answer, measured):
-    """예측 문제: 새 BN 층에 평균 3, 표준편차 5인 값을 training=False로 넣었을 때 출력의 평균과 표준편차."""
+    """예측 문제: 새 BN 층에 평균 3, 표준 편차 5인 값을 training=False로 넣었을 때 출력의 평균과 표준 편차."""
     mean, std = (_number(v) for v in _pair(answer))
     measured_mean, measured_std = (float(v) for v in measured)
     mean_ok = abs(mean - measured_mean) <= 0.05
@@ -229,6 +229,6 @@ def check_ch4_inference_mode(answer, measured):
             "이동 평균의 초깃값은 0입니다. 무엇을 빼게 될까요?",
         )
     _wrong(
-        "출력의 표준편차가 측정과 다릅니다.",
+        "출력의 표준 편차가 측정과 다릅니다.",
         "이동 분산의 초깃값은 1입니다. 무엇으로 나누게 될까요?",
     )
