@@ -255,6 +255,17 @@ def test_one_seed_never_gives_shown():
     assert "| 흩어짐 잴 수 없음 | 시드 수 1" in comparison.line()
 
 
+def test_a_nan_run_is_named_never_shown_and_does_not_crash():
+    a = np.ones((3, 4))
+    a[1, 2] = np.nan  # a run whose loss diverged
+    comparison = compare_scores(a, np.zeros((3, 4)), "가", "나")
+    assert not comparison.shown
+    assert (
+        comparison.verdict.startswith("판정 못 함") and "가 ? 나" in comparison.verdict
+    )
+    assert "판정 못 함" in comparison.line()
+
+
 def test_verdict_names_the_higher_arm():
     low = compare_scores(np.zeros((3, 4)), np.ones((3, 4)), "가", "나")
     assert low.verdict == "보임: 가 < 나"

@@ -153,7 +153,10 @@ class Comparison:
 
     @property
     def direction(self) -> str:
-        """Which side is higher on average: ``"A > B"``, ``"A < B"`` or ``"A = B"``."""
+        """Which side is higher on average: ``"A > B"``, ``"A < B"`` or ``"A = B"``
+        (``"A ? B"`` when a run gave no number, for example a loss that became NaN)."""
+        if not np.isfinite(self.diff):
+            return f"{self.a} ? {self.b}"
         sign = {1: ">", -1: "<", 0: "="}[int(np.sign(self.diff))]
         return f"{self.a} {sign} {self.b}"
 
@@ -161,6 +164,8 @@ class Comparison:
     def verdict(self) -> str:
         """ "보임" where the interval excludes zero, else "흩어짐 안"; with one seed the
         spread cannot be measured and the difference is never called shown."""
+        if not np.isfinite(self.diff):
+            return f"판정 못 함: 수치가 아닌 값(NaN)이 있음, {self.direction}"
         if self.n_seeds < 2:
             return f"시드 1개라 흩어짐을 잴 수 없음: 평균은 {self.direction}"
         if self.shown:
