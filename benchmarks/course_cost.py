@@ -214,7 +214,8 @@ def full_scale_fits() -> dict:
     ``train_images`` and ``epochs`` (trained images per epoch, epochs; an upper bound
     where early stopping may end sooner), ``backward`` (the share of a forward pass
     that the backward pass costs: 2 when every layer trains, 0 when the model is
-    frozen), ``eval_images`` (forward-only images: validation every epoch, tests),
+    frozen, 1 for gradients with respect to the input only), ``eval_images``
+    (forward-only images: validation every epoch, tests),
     ``batch`` and ``decoded`` (photos the input pipeline decodes; 0 where the chapter
     decodes once into arrays that are not counted); optionally ``decoded_with_cache``,
     the photos decoded when the loaders cache (default: ``decoded`` over the epochs).
@@ -228,62 +229,102 @@ def full_scale_fits() -> dict:
     fits = {}
     ch1 = notebook_functions("01_computer_vision_tasks.ipynb", ["make_detector"])
     detector = gmacs(ch1["make_detector"]((200, 200)))
+    # the trainval photos with a head box, less the box test and validation photos
     train1 = PETS_TRAINVAL - 600 - 400
     fits[1] = [
         dict(
-            what="detector 200x200, 3 seeds x 60 epochs (early stopping, patience 8)",
+            what="detector 200x200, 3 seeds x 60 epochs (early stopping on the total "
+            "validation loss, patience 8); species and box tests per seed",
             gmacs=detector,
             train_images=train1 * 3,
             epochs=60,
             backward=2,
             eval_images=400 * 60 * 3 + (600 + PETS_TEST) * 3,
             batch=32,
-            decoded=(train1 + 400) * 60 * 3,
+            decoded=(train1 + 400) * 60 * 3 + 600 + PETS_TEST,
+            # one training and one validation set for all seeds; the tests as arrays
+            decoded_with_cache=train1 + 400 + 600 + PETS_TEST,
         )
     ]
     seg = notebook_functions("02_image_segmentation.ipynb", ["make_segmentation_model"])
     seg200 = gmacs(seg["make_segmentation_model"]((200, 200)))
-    train2 = PETS_TRAINVAL - 1000
+    # trainval less 1,000 validation photos, plus every other official test photo;
+    # the other half is the test set
+    test2 = PETS_TEST - PETS_TEST // 2
+    train2 = PETS_TRAINVAL - 1000 + PETS_TEST // 2
     fits[2] = [
         dict(
-            what="segmentation 200x200, batch 16, 50 epochs (early stopping, patience 10)",
-            gmacs=seg200,
-            train_images=train2,
-            epochs=50,
-            backward=2,
-            eval_images=1000 * 50 + PETS_TEST * 2,
-            batch=16,
-            decoded=(train2 + 1000) * 50 + PETS_TEST * 2,
-        ),
-        dict(
-            what="batch 16 vs 64 at 200x200: 3 seeds x (10 + 40 epochs)",
+            what="segmentation 200x200, batch 16, 3 seeds x 50 epochs (early stopping, "
+            "patience 10); the mean-mask and all-background baselines",
             gmacs=seg200,
             train_images=train2 * 3,
             epochs=50,
             backward=2,
-            eval_images=1000 * 50 * 3,
-            batch=40,  # 10 epochs at 16 and 40 at 64: 1 / mean(1/16 .. 1/64) by steps
-            decoded=(train2 + 1000) * 50 * 3,
-        ),
+            eval_images=(1000 * 50 + test2) * 3,
+            batch=16,
+            # the baselines read the training masks once (no cache) and the test twice
+            decoded=((train2 + 1000) * 50 + test2) * 3 + train2 + test2 * 2,
+            # a new training set per seed; validation and test cached once
+            decoded_with_cache=train2 * 3 + 1000 + test2 + train2,
+        )
+    ]
+    steps16, steps64 = -(-train2 // 16), -(-train2 // 64)
+    short_epochs = max(1, round(10 * steps64 / steps16))  # as many updates as batch 64
+    fits[2] += [
+        dict(
+            what=f"batch comparison at 200x200, batch {batch}, {epochs} epochs, 3 seeds",
+            gmacs=seg200,
+            train_images=train2 * 3,
+            epochs=epochs,
+            backward=2,
+            eval_images=(1000 * epochs + test2) * 3,
+            batch=batch,
+            decoded=((train2 + 1000) * epochs + test2) * 3,
+            decoded_with_cache=train2 * 3,  # a new training set per run
+        )
+        for batch, epochs in ((16, 10), (64, 10), (16, short_epochs))
     ]
     ch3 = notebook_functions(
         "03_residual_connections.ipynb",
         ["conv_relu", "conv_stack"],
         image_size=(32, 32),
     )
-    fits[3] = [
-        dict(
-            what=f"{2 * n + 1}-layer stacks at 32x32, plain and residual, "
-            "3 seeds x 30 epochs",
-            gmacs=gmacs(ch3["conv_stack"](n, residual=True, batch_norm=True)),
-            train_images=DC_TRAIN * 2 * 3,
+
+    def stack3(what, n_blocks, n_train=DC_TRAIN, arms=2, **options):
+        # the restored model is then scored on its training photos and the test
+        return dict(
+            what=what,
+            gmacs=gmacs(
+                ch3["conv_stack"](n_blocks, residual=True, batch_norm=True, **options)
+            ),
+            train_images=n_train * arms * 3,
             epochs=30,
             backward=2,
-            eval_images=(DC_VAL * 30 + DC_TEST) * 2 * 3,
+            eval_images=(DC_VAL * 30 + n_train + DC_TEST) * arms * 3,
             batch=32,
             decoded=0,
         )
+
+    fits[3] = [
+        stack3(
+            f"{2 * n + 1}-layer stacks at 32x32, plain and residual, BN momentum 0.9, "
+            "3 seeds x 30 epochs",
+            n,
+        )
         for n in (3, 9, 21, 27)
+    ] + [
+        stack3(
+            "55-layer residual stack at 32x32, 800 training photos, 3 seeds x 30 epochs",
+            27,
+            n_train=800,
+            arms=1,
+        ),
+        stack3(
+            "55-layer residual stack at 32x32, BN momentum 0.99, 3 seeds x 30 epochs",
+            27,
+            arms=1,
+            momentum=0.99,
+        ),
     ]
     ch4 = notebook_functions("04_batch_normalization.ipynb", ["make_convnet"])
     conv4 = gmacs(ch4["make_convnet"]((180, 180)))  # BN and init add no multiply-adds
@@ -305,49 +346,61 @@ def full_scale_fits() -> dict:
     )
     xcp180 = gmacs(xception)
     top = _top_share(xception, ("block13_", "block14_"))
-    # Chapter 5, three seeds: the head on the frozen base; then the first fine-tuning
-    # epoch step by step in three arms (BN inference, BN training, statistics only: a
-    # forward pass with no update), validated every 3 steps; then the second stage in
-    # three arms (head only; top blocks with BN frozen; top blocks with BN training).
+    # Chapter 5 at full scale fine-tunes ImageNet Xception on the Pets breeds (trainval
+    # less 1,000 validation photos; the official test), three seeds: the head on the
+    # frozen base; the first fine-tuning epoch step by step in four arms (before any
+    # step; BN inference; BN training; BN training with the weights fixed: a forward
+    # pass with no update), validated every 3 steps; then the second stage in three
+    # settings (head only; top blocks with BN frozen; top blocks with BN training),
+    # each at three learning rates. Only the top blocks train, so a training step's
+    # backward pass costs 2 x their share of the forward pass.
     seeds5, batch5 = 3, 32
-    probe_steps = -(-DC_TRAIN // batch5)
+    train5, val5 = PETS_TRAINVAL - 1000, 1000
+    probe_steps = -(-train5 // batch5)
     probe_evals = probe_steps // 3 + 1  # and once before the first step
-    two_of_three_train = 2 * top * 2 / 3  # one arm of three has no backward pass
+    lr_grid5 = 3
     fits[5] = [
         dict(
-            what="ImageNet Xception 180x180, frozen base, head only: 3 seeds x 10 epochs",
+            what="ImageNet Xception 180x180 on the Pets breeds: BN statistics of the "
+            "training photos; frozen base, head only: 3 seeds x 10 epochs",
             gmacs=xcp180,
-            train_images=DC_TRAIN * seeds5,
+            train_images=train5 * seeds5,
             epochs=10,
             backward=0,
-            eval_images=(DC_VAL * 10 + DC_TEST) * seeds5,
+            eval_images=(val5 * 10 + PETS_TEST) * seeds5 + train5,
             batch=batch5,
-            decoded=((DC_TRAIN + DC_VAL) * 10 + DC_TEST) * seeds5,
-            # one cache per seed's training set, one for validation and one for test
-            decoded_with_cache=DC_TRAIN * seeds5 + DC_VAL + DC_TEST,
+            decoded=((train5 + val5) * 10 + PETS_TEST) * seeds5
+            + train5
+            + PETS_TEST
+            + DC_TEST,
+            # one cache per seed's training set, one for validation and one for
+            # test; the dogs-vs-cats test photos are read once for their labels
+            decoded_with_cache=train5 * seeds5 + val5 + PETS_TEST + DC_TEST,
         ),
         dict(
-            what=f"first fine-tuning epoch, 3 arms x 3 seeds, validated "
-            f"{probe_evals} times ({top:.0%} of the work in the top blocks)",
+            what=f"first fine-tuning epoch, {probe_steps} steps, 3 arms that step x "
+            f"3 seeds, validated {probe_evals} times ({top:.0%} of the work in the "
+            "top blocks); the arm before any step: validated and tested once",
             gmacs=xcp180,
-            train_images=DC_TRAIN * 3 * seeds5,
+            train_images=train5 * 3 * seeds5,
             epochs=1,
-            backward=two_of_three_train,
-            eval_images=DC_VAL * probe_evals * 3 * seeds5,
+            backward=2 * top * 2 / 3,  # the arm with fixed weights: no backward pass
+            eval_images=(val5 * probe_evals * 3 + val5 + PETS_TEST * 4) * seeds5,
             batch=batch5,
-            decoded=(DC_TRAIN + DC_VAL * probe_evals) * 3 * seeds5,
+            decoded=(train5 * 3 + val5 * (probe_evals * 3 + 1) + PETS_TEST * 4)
+            * seeds5,
             decoded_with_cache=0,  # the head-only stage has filled every cache
         ),
         dict(
-            what="second stage, 3 arms (head only; top blocks, BN frozen; top blocks, "
-            "BN training) x 3 seeds x 10 epochs",
+            what=f"second stage, 3 settings (head only; top blocks, BN frozen; top "
+            f"blocks, BN training) x {lr_grid5} learning rates x 3 seeds x 10 epochs",
             gmacs=xcp180,
-            train_images=DC_TRAIN * 3 * seeds5,
+            train_images=train5 * 3 * lr_grid5 * seeds5,
             epochs=10,
-            backward=two_of_three_train,
-            eval_images=(DC_VAL * 10 + DC_TEST) * 3 * seeds5,
+            backward=2 * top * 2 / 3,  # head only: no backward pass through the base
+            eval_images=(val5 * 10 + PETS_TEST) * 3 * lr_grid5 * seeds5,
             batch=batch5,
-            decoded=((DC_TRAIN + DC_VAL) * 10 + DC_TEST) * 3 * seeds5,
+            decoded=((train5 + val5) * 10 + PETS_TEST) * 3 * lr_grid5 * seeds5,
             decoded_with_cache=0,
         ),
     ]
@@ -356,37 +409,79 @@ def full_scale_fits() -> dict:
         ["make_data_augmentation", "make_mini_xception"],
     )
     make6 = ch6["make_mini_xception"]
-    fits[6] = [
-        dict(
-            what=f"mini-Xception 180x180, {name}, 3 seeds x 100 epochs",
-            gmacs=gmacs(model),
-            train_images=DC_TRAIN * 3,
-            epochs=100,
+    arms6 = (  # augmentation adds no multiply-adds
+        ("separable + augmentation", gmacs(make6((180, 180)))),
+        ("Conv2D + augmentation", gmacs(make6((180, 180), conv=keras.layers.Conv2D))),
+        ("separable, no augmentation", gmacs(make6((180, 180), augment=False))),
+    )
+
+    def run6(what, macs, runs, epochs, decoded_with_cache=0):
+        return dict(
+            what=what,
+            gmacs=macs,
+            train_images=DC_TRAIN * runs,
+            epochs=epochs,
             backward=2,
-            eval_images=(DC_VAL * 100 + DC_TEST) * 3,
+            eval_images=(DC_VAL * epochs + DC_TEST) * runs,
             batch=32,
-            decoded=(DC_TRAIN + DC_VAL) * 100 * 3 + DC_TEST * 3,
+            decoded=((DC_TRAIN + DC_VAL) * epochs + DC_TEST) * runs,
+            decoded_with_cache=decoded_with_cache,
         )
-        for name, model in (
-            ("separable", make6((180, 180))),
-            ("Conv2D instead", make6((180, 180), conv=keras.layers.Conv2D)),
-            ("separable, no augmentation", make6((180, 180), augment=False)),
+
+    # one training, validation and test set at 180x180 for the whole chapter
+    fits[6] = [
+        run6(
+            "lecture's mini-Xception 180x180, separable + augmentation, "
+            "3 seeds x 100 epochs",
+            arms6[0][1],
+            3,
+            100,
+            decoded_with_cache=DC_TRAIN + DC_VAL + DC_TEST,
         )
+    ]
+    fits[6] += [
+        run6(
+            f"learning-rate grid at 180x180, {name}: 2 rates (1e-3, 1e-4) x 1 seed "
+            "x 10 epochs",
+            macs,
+            2,
+            10,
+        )
+        for name, macs in arms6
+    ]
+    fits[6] += [
+        run6(f"comparison at 180x180, {name}: 3 seeds x 30 epochs", macs, 3, 30)
+        for name, macs in arms6
     ]
     inputs = keras.Input((299, 299, 3))
     xcp299 = gmacs(keras.applications.Xception(weights=None, input_tensor=inputs))
+    box7 = PETS_TRAINVAL  # the photos with a head box (trainval only)
     fits[7] = [
         dict(
-            what="ImageNet Xception 299x299: no training; predictions and Grad-CAM "
-            "(about 3 forward passes) on the test and head-box photos",
+            what="ImageNet Xception 299x299, no training: Pets test predictions, "
+            "feature maps of 256 photos at 4 layers, Grad-CAM of the ImageNet and a "
+            "random-weight model on the test and head-box photos",
             gmacs=xcp299,
             train_images=0,
             epochs=0,
             backward=0,
-            eval_images=(PETS_TEST + 600) * 3,
+            # the backward pass of Grad-CAM stops at block 14 (not counted)
+            eval_images=PETS_TEST + 256 * 4 + (PETS_TEST + box7) * 2 + 8,
             batch=32,
-            decoded=(PETS_TEST + 600) * 2,
-        )
+            decoded=PETS_TEST * 3 + 256 + box7,
+            decoded_with_cache=PETS_TEST * 2 + box7,
+        ),
+        dict(
+            what="filter patterns: gradient ascent on the input, 4 layers x 6 filters "
+            "x 200 steps, and 6 filters x 40 steps without regularisers",
+            gmacs=xcp299,
+            train_images=4 * 6 * 200 + 6 * 40,
+            epochs=1,
+            backward=1,  # gradients for the input only, not the weights (upper bound)
+            eval_images=4 * 6 + 6,
+            batch=6,
+            decoded=0,
+        ),
     ]
     return fits
 
@@ -397,9 +492,14 @@ def fit_flops(fit: dict) -> float:
     return 2 * fit["gmacs"] * 1e9 * (train + fit["eval_images"])
 
 
+def fit_steps(fit: dict) -> float:
+    """Batches of one entry of full_scale_fits, training and evaluation together."""
+    return (fit["train_images"] * fit["epochs"] + fit["eval_images"]) / fit["batch"]
+
+
 def fit_seconds(fit: dict, policy: str, achieved: float, cache: bool = False) -> dict:
     """Seconds on a T4: compute and input overlap (prefetch), so the slower one counts."""
-    steps = (fit["train_images"] * fit["epochs"] + fit["eval_images"]) / fit["batch"]
+    steps = fit_steps(fit)
     compute = fit_flops(fit) / (T4_PEAK[policy] * achieved)
     compute += steps * T4_STEP_OVERHEAD_S
     decoded = fit["decoded"]
@@ -416,7 +516,11 @@ def estimate_chapter_times() -> dict:
     chapters = {}
     for chapter, fits in full_scale_fits().items():
         flops = sum(fit_flops(f) for f in fits)
-        entry = {"pflop": round(flops / 1e15, 2), "fits": []}
+        entry = {
+            "pflop": round(flops / 1e15, 2),
+            "steps": round(sum(fit_steps(f) for f in fits)),
+            "fits": [],
+        }
         for policy, (low, high) in T4_ACHIEVED.items():
             for cache in (False, True):
                 key = f"{policy}{'_cache' if cache else ''}"
@@ -435,6 +539,7 @@ def estimate_chapter_times() -> dict:
                     {k: v for k, v in f.items() if k != "gmacs"},
                     gmacs_per_image=round(f["gmacs"], 3),
                     pflop=round(fit_flops(f) / 1e15, 3),
+                    steps=round(fit_steps(f)),
                 )
             )
         chapters[str(chapter)] = entry
