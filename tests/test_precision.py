@@ -145,7 +145,7 @@ def test_float32_last_layer_gives_float32_output_under_mixed_bfloat16():
 def test_run_report_names_the_policy_and_why(plain_cpu):
     precision.use_course_precision()
     report = describe_run(get_scale("smoke"))
-    line = next(x for x in report.splitlines() if "precision" in x)
+    line = next(x for x in report.splitlines() if x.startswith("정밀도"))
     assert "float32" in line and "CPU" in line
 
 
