@@ -357,6 +357,24 @@ def test_compare_histories_seeds_as_mean_and_band_against_updates():
     assert (star.get_xdata()[0], star.get_ydata()[0]) == pytest.approx((30, 0.6))
 
 
+def test_a_seed_that_ran_longer_goes_on_so_its_star_sits_on_a_curve():
+    seeds = [{"val_loss": [1.0, 0.8, 0.7]}, {"val_loss": [1.2, 0.6, 0.5, 0.4, 0.45]}]
+    fig = compare_histories({"모델": seeds}, restored_epochs={"모델": [3, 4]})
+    ax = fig.axes[0]
+    (tail,) = [ln for ln in ax.lines if ln.get_label() == "더 오래 훈련한 시드"]
+    np.testing.assert_allclose(
+        tail.get_xdata(), [3, 4, 5]
+    )  # from the last shared epoch
+    np.testing.assert_allclose(tail.get_ydata(), [0.5, 0.4, 0.45])
+    stars = {
+        (s.get_xdata()[i], s.get_ydata()[i]) for s in _stars(fig) for i in range(2)
+    }
+    assert (4, 0.4) in stars  # the second seed's star is on its own line
+    # seeds of equal length draw no extra line
+    same = compare_histories({"모델": [seeds[0], seeds[0]]})
+    assert [ln.get_label() for ln in same.axes[0].lines] == ["모델 (시드 2개)"]
+
+
 # --------------------------------------------------------------------------- feature maps / bars
 def test_show_feature_maps_shared_colour_range():
     fm = RNG.normal(size=(1, 6, 6, 20)).astype("float32")

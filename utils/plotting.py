@@ -544,6 +544,14 @@ def _band_series(runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stacked.mean(axis=0), stacked.min(axis=0), stacked.max(axis=0)
 
 
+def _tail_label(ax) -> str:
+    """The legend entry for seeds that ran past the others, once per axes."""
+    if getattr(ax, "_course_tail_labelled", False):
+        return "_nolegend_"
+    ax._course_tail_labelled = True
+    return "더 오래 훈련한 시드"
+
+
 def compare_histories(
     histories,
     metric="val_loss",
@@ -556,7 +564,9 @@ def compare_histories(
 
     ``histories``: ``{"batch 16": history, ...}`` with keras History objects or
     dicts; a value may also be a list of histories (one per seed), drawn as the
-    mean with a band from the lowest to the highest seed.
+    mean with a band from the lowest to the highest seed over the epochs every seed
+    ran; a seed that ran longer (early stopping ended the seeds apart) goes on as a
+    thin line of its own.
     ``steps_per_epoch``: ``{name: updates per epoch}`` puts the number of weight
     updates on the x axis instead of epochs.
     ``restored_epochs``: ``{name: epoch}`` marks the epoch each run kept on its
@@ -591,6 +601,20 @@ def compare_histories(
             ax.fill_between(
                 x, low, high, color=line.get_color(), alpha=0.2, linewidth=0
             )
+        # The mean covers only the epochs every seed ran; a seed that trained longer
+        # goes on as a thin line of its own, so its restored epoch sits on a curve.
+        for values in series:
+            if len(values) > len(mean):
+                tail = np.arange(len(mean), len(values) + 1) * scale_x
+                ax.plot(
+                    tail,
+                    values[len(mean) - 1 :],
+                    "-",
+                    linewidth=0.9,
+                    alpha=0.7,
+                    color=line.get_color(),
+                    label=_tail_label(ax),
+                )
         marks = (restored_epochs or {}).get(name)
         if isinstance(marks, (list, tuple)):  # one restored epoch per seed
             if len(marks) != len(series):
