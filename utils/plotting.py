@@ -544,12 +544,13 @@ def _band_series(runs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stacked.mean(axis=0), stacked.min(axis=0), stacked.max(axis=0)
 
 
+_TAIL_LABEL = "더 오래 훈련한 시드"
+
+
 def _tail_label(ax) -> str:
     """The legend entry for seeds that ran past the others, once per axes."""
-    if getattr(ax, "_course_tail_labelled", False):
-        return "_nolegend_"
-    ax._course_tail_labelled = True
-    return "더 오래 훈련한 시드"
+    _, labels = ax.get_legend_handles_labels()
+    return "_nolegend_" if _TAIL_LABEL in labels else _TAIL_LABEL
 
 
 def compare_histories(

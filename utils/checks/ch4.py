@@ -8,6 +8,7 @@ from .core import (
     _check,
     _close,
     _match,
+    _match_array,
     _number,
     _pair,
     _wrong,
@@ -97,15 +98,16 @@ def check_ch4_bn_forward(answer):
             "평균과 분산을 구할 때 `keepdims=True`를 쓰거나, 채널 축만 남은 배열을 그대로 브로드캐스트하세요.",
         )
     expected, mistakes = _bn_variants(x, gamma, beta, eps)
-    if np.allclose(result, expected, atol=1e-6):
-        return "케라스의 `BatchNormalization(training=True)`와 같은 계산입니다."
-    for values, problem, hint in mistakes:
-        if np.allclose(result, values, atol=1e-6):
-            _wrong(problem, hint)
-    _wrong(
-        "출력이 배치 정규화 공식과 다릅니다.",
-        "y = gamma × (x − 평균) / √(분산 + epsilon) + beta, 평균과 분산은 채널마다.",
+    _match_array(
+        result,
+        expected,
+        mistakes,
+        (
+            "출력이 배치 정규화 공식과 다릅니다.",
+            "y = gamma × (x − 평균) / √(분산 + epsilon) + beta, 평균과 분산은 채널마다.",
+        ),
     )
+    return "케라스의 `BatchNormalization(training=True)`와 같은 계산입니다."
 
 
 @_check("`answer = (이동 평균, 이동 분산)`처럼 수 두 개를 적으세요.")

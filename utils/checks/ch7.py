@@ -8,6 +8,7 @@ from .core import (
     _boolean,
     _check,
     _match,
+    _match_array,
     _number,
     _pair,
     _shape,
@@ -83,7 +84,9 @@ def check_ch7_grad_cam(answer):
     weights = grads.mean(axis=(0, 1))
     raw = (feature_maps * weights).sum(axis=-1)
     expected = np.maximum(raw, 0)
-    if np.allclose(cam, expected, atol=1e-6):
+    if np.allclose(
+        cam, expected, atol=1e-6
+    ):  # before the variants: one divides by the max
         return "음수인 칸을 ReLU가 0으로 만들어, 목표 클래스를 높이는 쪽의 위치만 남습니다."
     variants = [
         (raw, "ReLU를 적용하지 않았습니다.", "가중합에서 음수인 칸은 0으로 만듭니다."),
@@ -103,12 +106,14 @@ def check_ch7_grad_cam(answer):
             "채널마다 그레이디언트의 평균 하나를 구해, 그 채널의 특성 맵 전체에 곱합니다.",
         ),
     ]
-    for values, problem, hint in variants:
-        if np.allclose(cam, values, atol=1e-6):
-            _wrong(problem, hint)
-    _wrong(
-        "값이 다릅니다.",
-        "① 채널마다 그레이디언트의 평균 ② 그 평균으로 특성 맵을 가중합 ③ ReLU.",
+    _match_array(
+        cam,
+        expected,
+        variants,
+        (
+            "값이 다릅니다.",
+            "① 채널마다 그레이디언트의 평균 ② 그 평균으로 특성 맵을 가중합 ③ ReLU.",
+        ),
     )
 
 

@@ -146,6 +146,17 @@ def _match(value, expected, mistakes, unknown, rel=1e-3, abs_tol=1e-6):
     _wrong(*unknown)
 
 
+def _match_array(values, expected, mistakes, unknown, atol=1e-6):
+    """:func:`_match` for arrays: the expected array, else a typical mistake
+    [(array, problem, hint)], else ``unknown`` (problem, hint)."""
+    if np.allclose(values, expected, atol=atol):
+        return True
+    for mistake, problem, hint in mistakes:
+        if np.allclose(values, mistake, atol=atol):
+            _wrong(problem, hint)
+    _wrong(*unknown)
+
+
 def _boolean(value, what):
     if not isinstance(value, (bool, np.bool_)):
         _wrong(
